@@ -1,0 +1,91 @@
+"""`make_app(config)`: the application, its resources and its whole route table."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from kiosk import api, demo, eventlog, idempotency, services
+from kiosk.auth import SlidingWindow, TokenCache
+from kiosk.config import Config
+from kiosk.db import DatabaseThread
+from kiosk.eventlog import SYSTEM
+from kiosk.keys import CONFIG, DB, RUNTIME, SELF_CHECKIN, TOKENS
+from kiosk.paths import web_root
+from kiosk.state import Runtime
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 3600
+
+
+def _prune(retention_days: int) -> tuple[int, int]:
+    return eventlog.prune(services.retention_cutoff(retention_days)), idempotency.prune()
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    runtime = app[RUNTIME]
+
+    def published(events: list[eventlog.Event]) -> None:
+        runtime.last_published_seq = events[-1].seq
+
+    db = DatabaseThread(config.db_path, asyncio.get_running_loop(), published)
+    # Opening and migrating the file happen on the database thread too.
+    await asyncio.to_thread(db.start)
+    app[DB] = db
+    await db.run(services.ensure_first_shop, services.Ctx(SYSTEM))
+    if config.demo:
+        await db.run(demo.fill)
+    runtime.last_published_seq = await db.run(eventlog.last_seq)
+    pruner = asyncio.create_task(_prune_forever(db, config.event_retention_days))
+    try:
+        yield
+    finally:
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
+        await asyncio.to_thread(db.stop)
+
+
+async def _prune_forever(db: DatabaseThread, retention_days: int) -> None:
+    while True:
+        try:
+            events, keys = await db.run(_prune, retention_days)
+            if events or keys:
+                log.info("pruned %d old events and %d idempotency keys", events, keys)
+        except Exception:
+            log.exception("pruning the event log failed")
+        await asyncio.sleep(PRUNE_EVERY_S)
+
+
+def bind_pages(app: web.Application) -> None:
+    root = web_root()
+
+    async def index(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(root / "index.html")
+
+    app.router.add_get("/", index)
+    # add_static refuses paths that escape the folder (no traversal).
+    app.router.add_static("/web/", root, append_version=False)
+
+
+def make_app(config: Config) -> web.Application:
+    app = web.Application(
+        client_max_size=config.limits.http_body_bytes,
+        middlewares=[api.errors_middleware, api.auth_middleware],
+    )
+    app[CONFIG] = config
+    app[RUNTIME] = Runtime()
+    app[TOKENS] = TokenCache()
+    app[SELF_CHECKIN] = SlidingWindow(
+        config.limits.self_checkin_joins, config.limits.self_checkin_window_s
+    )
+    app.cleanup_ctx.append(database_ctx)
+    api.bind(app)
+    bind_pages(app)
+    return app

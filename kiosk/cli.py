@@ -1,0 +1,163 @@
+"""The `kiosk` command: serve (the default), token, backup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sqlite3
+import sys
+import threading
+import webbrowser
+from dataclasses import replace
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.auth import ROLES
+from kiosk.config import Config, env_default
+
+log = logging.getLogger("kiosk")
+
+
+def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, default=env_default("DATA_DIR", None),
+        help="where the database lives (default: the per-user app data folder; env KIOSK_DATA_DIR)",
+    )
+
+
+def _config_from(args: argparse.Namespace) -> Config:
+    config = Config(
+        host=args.host,
+        port=int(args.port),
+        mdns=not args.no_mdns,
+        open_browser=not args.no_browser,
+        demo=args.demo,
+        refresh_s=args.refresh,
+    )
+    if args.data_dir is not None:
+        config = replace(config, data_dir=Path(args.data_dir))
+    return config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Queue Kiosk appliance")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run the appliance")
+    serve.add_argument("--host", default=env_default("HOST", "0.0.0.0"))
+    serve.add_argument("--port", type=int, default=env_default("PORT", 8000))
+    _data_dir_arg(serve)
+    serve.add_argument("--no-mdns", action="store_true", help="do not advertise on the LAN")
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.add_argument("--demo", action="store_true", help="fill an empty shop with demo data")
+    serve.add_argument("--refresh", type=float, default=30.0,
+                       help="seconds between periodic full queue refreshes")
+
+    token = commands.add_parser("token", help="manage API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="print a new token (shown once)")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", default=None)
+    _data_dir_arg(create)
+
+    backup = commands.add_parser("backup", help="online, consistent copy of the database")
+    backup.add_argument("file", type=Path)
+    _data_dir_arg(backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:  # a double-click: serve and open the browser
+        args = parser.parse_args(["serve", *(argv or [])])
+    if args.command == "serve":
+        return serve(_config_from(args))
+    if args.command == "token":
+        return token_create(args)
+    if args.command == "backup":
+        return backup(args)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def serve(config: Config) -> int:
+    try:
+        asyncio.run(_serve(config))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _serve(config: Config) -> None:
+    from aiohttp import web
+
+    from kiosk.app import make_app
+
+    app = make_app(config)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=3.0)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
+            pass
+    port = runner.addresses[0][1]
+    url = f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '::', '') else config.host}:{port}"
+    print(f"Serving on {url}", flush=True)
+    if config.open_browser:
+        threading.Thread(target=webbrowser.open, args=(url + "/",), daemon=True).start()
+    try:
+        await stop.wait()
+    finally:
+        print("Stopping...", flush=True)
+        await runner.cleanup()
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir) if args.data_dir is not None else Config().data_dir
+
+
+def token_create(args: argparse.Namespace) -> int:
+    from kiosk import auth, db, services
+    from kiosk.models import database
+
+    config = replace(Config(), data_dir=_data_dir(args))
+    db.open_database(config.db_path)
+    try:
+        with database.atomic():
+            name = args.name or f"{args.role} token"
+            token, secret = auth.create_token(args.role, name, services.iso_utc(services.utcnow()))
+    finally:
+        database.close()
+    print(f"Created {args.role} token #{token.id} ({name}). It is shown only once:", file=sys.stderr)
+    print(secret, flush=True)
+    return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    from kiosk.db import backup_file
+
+    source_path = replace(Config(), data_dir=_data_dir(args)).db_path
+    if not source_path.is_file():
+        print(f"no database at {source_path}", file=sys.stderr)
+        return 1
+    target = Path(args.file)
+    if target.exists():
+        print(f"{target} exists; refusing to overwrite it", file=sys.stderr)
+        return 1
+    source = sqlite3.connect(str(source_path), timeout=10)
+    try:
+        backup_file(source, target)
+    finally:
+        source.close()
+    print(f"Backed up {source_path} to {target}")
+    return 0

@@ -1,0 +1,235 @@
+"""The database: pragmas, schema version and migrations, and the one database thread.
+
+Every database call runs on a single thread, so the event loop never waits on disk
+and SQLite never sees two writers from this process. Jobs that arrive while a batch
+is being written are committed together in ONE transaction (group commit): each job
+runs in its own savepoint, so a failing job rolls back only itself, and one fsync
+makes the whole batch durable. Callers are answered only after that commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk import eventlog
+from kiosk.models import MODELS, database
+
+log = logging.getLogger(__name__)
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    # FULL: a commit is on disk (WAL fsynced) before we answer; a 201 survives power loss.
+    "synchronous": 2,
+    "foreign_keys": 1,
+    # `kiosk token create` may write from another process while the server runs.
+    "busy_timeout": 5000,
+    "cache_size": -16000,
+}
+
+SCHEMA_VERSION = 2
+
+# Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
+# models, so an old shop's file upgrades the same way however the models evolve.
+MIGRATIONS: dict[int, list[str]] = {
+    # v2: the event log gains a topic index, so resume can ask "what did topic T miss
+    # since seq S" without scanning every event's JSON.
+    2: [
+        'CREATE TABLE IF NOT EXISTS "event_topic" ("topic" TEXT NOT NULL, '
+        '"seq" INTEGER NOT NULL, PRIMARY KEY ("topic", "seq"), '
+        'FOREIGN KEY ("seq") REFERENCES "event" ("seq") ON DELETE CASCADE) WITHOUT ROWID',
+        'INSERT OR IGNORE INTO "event_topic" ("topic", "seq") '
+        'SELECT j.value, e.seq FROM "event" AS e, json_each(e.topics) AS j',
+    ],
+}
+
+MAX_BATCH = 512
+
+
+@dataclass
+class Outcome:
+    """What a write job returns: the caller's value and the events it appended."""
+
+    value: Any
+    events: tuple[eventlog.Event, ...] = ()
+
+
+def open_database(path: Path) -> None:
+    """Bind the models to the file and bring its schema up to date (this thread)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    database.init(str(path), pragmas=PRAGMAS)
+    database.connect(reuse_if_open=True)
+    migrate(path)
+
+
+def schema_version() -> int:
+    return database.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(path: Path) -> None:
+    version = schema_version()
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"{path} has schema version {version}, newer than this program's "
+            f"{SCHEMA_VERSION}; run a newer Queue Kiosk"
+        )
+    if version == 0 and not database.get_tables():
+        with database.atomic():
+            database.create_tables(MODELS)
+            database.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return
+    copy = backup_beside(path, version)
+    log.info("upgrading %s from schema %d to %d (copy kept at %s)",
+             path, version, SCHEMA_VERSION, copy)
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        with database.atomic():
+            for statement in MIGRATIONS[step]:
+                database.execute_sql(statement)
+            database.execute_sql(f"PRAGMA user_version = {step}")
+
+
+def backup_beside(path: Path, version: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    backup_file(database.connection(), target)
+    return target
+
+
+def backup_file(source: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy while the database is in use (SQLite's online backup API)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dest = sqlite3.connect(str(target))
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+
+
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: asyncio.Future = field(repr=False)
+
+
+class DatabaseThread:
+    """The single thread that owns the SQLite connection.
+
+    `publish` is called on the event loop with each batch's events, in seq order,
+    after the batch is durable and before any caller of that batch is answered.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        loop: asyncio.AbstractEventLoop,
+        publish: Callable[[list[eventlog.Event]], None] | None = None,
+    ):
+        self.path = path
+        self._loop = loop
+        self._publish = publish or (lambda events: None)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._main, name="kiosk-db", daemon=True)
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self.batches = 0
+        self.jobs_done = 0
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._start_error is not None:
+            raise self._start_error
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(*args)` on the database thread; if it returns an Outcome, its events
+        are published and its value returned."""
+        future = self._loop.create_future()
+        self._jobs.put(_Job(fn, args, future))
+        return await future
+
+    def _main(self) -> None:
+        try:
+            open_database(self.path)
+        except BaseException as exc:  # surfaced to start() on the loop's thread
+            self._start_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (job := self._jobs.get()) is not None:
+                batch = [job]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        more = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+                self._run_batch(batch)
+                if stop:
+                    break
+        finally:
+            database.close()
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        results: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            with database.atomic(lock_type="IMMEDIATE"):
+                for job in batch:
+                    try:
+                        with database.atomic():  # a savepoint: failure undoes this job only
+                            value = job.fn(*job.args)
+                        results.append((job, value, None))
+                    except Exception as exc:
+                        results.append((job, None, exc))
+        except Exception as exc:  # the commit itself failed: nothing of the batch is kept
+            log.exception("database batch of %d failed", len(batch))
+            results = [(job, None, exc) for job in batch]
+        self.batches += 1
+        self.jobs_done += len(batch)
+        self._loop.call_soon_threadsafe(self._deliver, results)
+
+    def _deliver(self, results: list[tuple[_Job, Any, BaseException | None]]) -> None:
+        events = [
+            event
+            for _, value, error in results
+            if error is None and isinstance(value, Outcome)
+            for event in value.events
+        ]
+        if events:
+            try:
+                self._publish(events)
+            except Exception:  # a broken subscriber must not lose anyone's answer
+                log.exception("publishing events failed")
+        for job, value, error in results:
+            if job.future.cancelled():
+                continue
+            if error is not None:
+                job.future.set_exception(error)
+            elif isinstance(value, Outcome):
+                job.future.set_result(value.value)
+            else:
+                job.future.set_result(value)
+
+
+def now_utc() -> float:
+    return time.time()

@@ -1,0 +1,85 @@
+"""Domain errors: what went wrong, in words a client can act on.
+
+Services raise these without knowing HTTP; `api.py` maps each code to its status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KioskError(Exception):
+    code = "conflict"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class BadJson(KioskError):
+    code = "bad_json"
+
+
+class Unauthorized(KioskError):
+    code = "unauthorized"
+
+
+class Forbidden(KioskError):
+    code = "forbidden"
+
+
+class NotFound(KioskError):
+    code = "not_found"
+
+
+class InvalidTransition(KioskError):
+    code = "invalid_transition"
+
+
+class StaleVersion(KioskError):
+    code = "stale_version"
+
+
+class Conflict(KioskError):
+    code = "conflict"
+
+
+class TooLarge(KioskError):
+    code = "too_large"
+
+
+class InvalidField(KioskError):
+    code = "invalid_field"
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}", {"field": field, "reason": reason})
+
+
+class IdempotencyMismatch(KioskError):
+    code = "idempotency_mismatch"
+
+
+class RateLimited(KioskError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message, {"retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
+HTTP_STATUS = {
+    "bad_json": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "invalid_transition": 409,
+    "stale_version": 409,
+    "conflict": 409,
+    "too_large": 413,
+    "invalid_field": 422,
+    "idempotency_mismatch": 422,
+    "rate_limited": 429,
+    "internal": 500,
+}

@@ -1,0 +1,80 @@
+"""Idempotent writes: a retried request gets the first answer and changes nothing.
+
+Runs on the database thread around a use case, so the key is stored in the same
+transaction as the change, and a concurrent duplicate simply finds the first one's
+row (jobs on the database thread run one after another).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from kiosk.db import Outcome
+from kiosk.errors import HTTP_STATUS, IdempotencyMismatch, KioskError, RateLimited
+from kiosk.models import IdempotencyKey, database
+
+KEEP_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    seq: int | None = None
+    replayed: bool = False
+
+
+def error_body(error: KioskError) -> bytes:
+    return orjson.dumps(
+        {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    )
+
+
+def write(
+    scope: str,
+    key: str | None,
+    fingerprint: str,
+    ok_status: int,
+    use_case: Callable[..., Outcome],
+    *args: Any,
+) -> Outcome:
+    now = int(time.time())
+    if key is not None:
+        row = IdempotencyKey.get_or_none(
+            (IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)
+        )
+        if row is not None and row.created_at > now - KEEP_S:
+            if row.fingerprint != fingerprint:
+                error = IdempotencyMismatch(
+                    "this Idempotency-Key was already used for a different request",
+                    {"key": key},
+                )
+                return Outcome(Answer(HTTP_STATUS[error.code], error_body(error)))
+            seq = orjson.loads(row.body).get("seq") if row.status < 300 else None
+            return Outcome(Answer(row.status, row.body.encode(), seq, replayed=True))
+    try:
+        with database.atomic():  # the use case's own savepoint: an error undoes it all
+            outcome = use_case(*args)
+    except RateLimited:
+        raise  # never stored: the same request may well succeed later
+    except KioskError as error:
+        answer = Answer(HTTP_STATUS[error.code], error_body(error))
+        outcome = Outcome(None)
+    else:
+        seq = outcome.events[-1].seq if outcome.events else None
+        answer = Answer(ok_status, orjson.dumps({**outcome.value, "seq": seq}), seq)
+    if key is not None:
+        IdempotencyKey.replace(
+            scope=scope, key=key, fingerprint=fingerprint,
+            status=answer.status, body=answer.body.decode(), created_at=now,
+        ).execute()
+    return Outcome(answer, outcome.events)
+
+
+def prune() -> int:
+    return IdempotencyKey.delete().where(IdempotencyKey.created_at < time.time() - KEEP_S).execute()

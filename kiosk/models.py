@@ -1,0 +1,188 @@
+"""The tables. peewee models bound to one deferred database (initialised in db.py)."""
+
+from __future__ import annotations
+
+import orjson
+from peewee import (
+    AutoField,
+    BooleanField,
+    CompositeKey,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+# Deferred: db.py calls `database.init(path, pragmas=...)` at start, so importing
+# the models never touches a file.
+database = SqliteDatabase(None)
+
+
+class JSONField(TextField):
+    """JSON stored as text; orjson because events are encoded on every write."""
+
+    def db_value(self, value):
+        return None if value is None else orjson.dumps(value).decode()
+
+    def python_value(self, value):
+        return None if value is None else orjson.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    """Appliance-wide key/value settings (install id, self check-in switch, ...)."""
+
+    key = TextField(primary_key=True)
+    value = JSONField()
+
+
+class Shop(BaseModel):
+    id = AutoField()
+    name = TextField()
+    timezone = TextField()
+    # Moves on every change to this shop's queue; a reorder carries the version it
+    # was based on, so a stale drag-and-drop is refused instead of overwriting.
+    queue_version = IntegerField(default=0)
+    default_service_minutes = IntegerField(default=15)
+    created_at = TextField()
+
+
+class Provider(BaseModel):
+    id = AutoField()
+    shop = ForeignKeyField(Shop, backref="providers", on_delete="CASCADE")
+    name = TextField()
+    code = TextField(default="")
+    specialty = TextField(default="")
+    active = BooleanField(default=True)
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    name = TextField()
+    phone = TextField(null=True)
+    age = IntegerField(null=True)
+    gender = TextField(null=True)
+
+
+class Appointment(BaseModel):
+    id = AutoField()
+    shop = ForeignKeyField(Shop, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider)
+    customer = ForeignKeyField(Customer)
+    date = TextField()  # YYYY-MM-DD, the shop's local date
+    slot = IntegerField()
+    starts_at = TextField(null=True)
+    status = TextField(default="scheduled")
+
+    class Meta:
+        indexes = ((("shop", "date"), False), (("provider", "date"), False))
+
+
+class QueueEntry(BaseModel):
+    id = AutoField()
+    shop = ForeignKeyField(Shop, on_delete="CASCADE")
+    provider = ForeignKeyField(Provider, null=True)
+    customer = ForeignKeyField(Customer)
+    full_name = TextField()
+    ticket = TextField()
+    ticket_day = TextField()  # local day the code was issued; codes are unique per day
+    position_in_queue = IntegerField(null=True)
+    status = TextField()
+    source = TextField()
+    appointment = ForeignKeyField(Appointment, null=True)
+    claim_hash = TextField(unique=True)
+    checked_in_at = TextField()
+    called_at = TextField(null=True)
+    started_at = TextField(null=True)
+    completed_at = TextField(null=True)
+
+    class Meta:
+        indexes = (
+            (("shop", "ticket_day", "ticket"), True),
+            (("shop", "status", "position_in_queue"), False),
+            (("provider", "completed_at"), False),
+        )
+
+
+class TicketCounter(BaseModel):
+    shop = ForeignKeyField(Shop, on_delete="CASCADE")
+    day = TextField()
+    prefix = TextField()
+    last = IntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("shop", "day", "prefix")
+
+
+class Event(BaseModel):
+    """One row per use case, written in the same transaction as its changes.
+
+    The spine of the system: broadcasts, resume after reconnect and the audit trail
+    all read it. `data` holds every changed resource in full (unredacted) plus the
+    shop's queue `version`; redaction happens when a dialect renders it.
+    """
+
+    seq = AutoField()  # AUTOINCREMENT: a seq is never reused, even after pruning
+    at = TextField()
+    shop_id = IntegerField(null=True)
+    type = TextField()
+    actor = JSONField()  # {role, token_id, name, address}
+    topics = JSONField()  # ["queue:1", "date:2026-11-22", ...]
+    data = JSONField()
+
+
+class EventTopic(BaseModel):
+    """Routing index of the log: which events touched a topic, for resume by topic."""
+
+    topic = TextField()
+    seq = ForeignKeyField(Event, column_name="seq", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("topic", "seq")
+        without_rowid = True
+
+
+class Token(BaseModel):
+    id = AutoField()
+    name = TextField()
+    role = TextField()
+    token_hash = TextField(unique=True)  # sha256 of the secret; the secret is shown once
+    created_at = TextField()
+    last_seen_at = TextField(null=True)
+    revoked_at = TextField(null=True)
+
+
+class IdempotencyKey(BaseModel):
+    scope = TextField()  # token id, or the caller's address when anonymous
+    key = TextField()
+    fingerprint = TextField()  # method + path + body hash: "the same request"
+    status = IntegerField()
+    body = TextField()
+    created_at = IntegerField()  # unix seconds, for the 24 h expiry
+
+    class Meta:
+        primary_key = CompositeKey("scope", "key")
+        indexes = ((("created_at",), False),)
+
+
+MODELS: list[type[BaseModel]] = [
+    Setting,
+    Shop,
+    Provider,
+    Customer,
+    Appointment,
+    QueueEntry,
+    TicketCounter,
+    Event,
+    EventTopic,
+    Token,
+    IdempotencyKey,
+]
+
+__all__ = ["MODELS", "database", "JSONField"] + [m.__name__ for m in MODELS]

@@ -1,0 +1,965 @@
+"""The use cases: join, call, start, complete, reorder, check in, book, ...
+
+Each write is a plain synchronous function run on the database thread inside a
+savepoint (db.py). It validates against the current state, changes the rows, appends
+exactly ONE event describing everything it changed, and returns an `Outcome` with the
+resource for the caller and that event for the hub. Reads return plain dicts in full
+(unredacted); redaction is the renderer's job (redaction.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from peewee import JOIN, fn
+
+from kiosk import eventlog, tickets
+from kiosk.db import Outcome
+from kiosk.errors import Conflict, InvalidField, InvalidTransition, NotFound, StaleVersion
+from kiosk.eventlog import Actor
+from kiosk.models import (
+    Appointment,
+    Customer,
+    Provider,
+    QueueEntry,
+    Setting,
+    Shop,
+    TicketCounter,
+)
+from kiosk.tickets import CALLED, CHECKED_IN, IN_SERVICE, OPEN
+
+RECENT_SERVICES = 20
+
+
+# ---------------------------------------------------------------- time and places
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def shop_zone(shop: Shop) -> ZoneInfo:
+    return ZoneInfo(shop.timezone)
+
+
+def shop_now(shop: Shop) -> datetime:
+    return utcnow().astimezone(shop_zone(shop))
+
+
+def shop_today(shop: Shop) -> str:
+    return shop_now(shop).date().isoformat()
+
+
+def stamp(shop: Shop) -> str:
+    """A timestamp for a resource: ISO-8601 with the shop's own offset (SPEC §2)."""
+    return shop_now(shop).isoformat(timespec="seconds")
+
+
+def system_timezone() -> str:
+    """The PC's IANA zone, so a first start needs no setup to get local times right."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name and valid_timezone(name):
+            return name
+    return "UTC"
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def topics_for_queue(shop: Shop) -> list[str]:
+    # The central monitor (date topic) lists today's walk-ins, so queue changes touch it.
+    return [f"queue:{shop.id}", f"date:{shop_today(shop)}"]
+
+
+def topics_for_appointment(shop: Shop, day: str) -> list[str]:
+    topics = [f"appointments:{shop.id}", f"date:{day}"]
+    if day == shop_today(shop):  # today's appointments are part of the queue display
+        topics.append(f"queue:{shop.id}")
+    return topics
+
+
+def topics_for_shop(shop: Shop) -> list[str]:
+    return [*topics_for_queue(shop), f"appointments:{shop.id}"]
+
+
+# ---------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who is acting; every event names them for the audit trail."""
+
+    actor: Actor
+
+
+def _event(
+    ctx: Ctx, shop: Shop | None, type: str, topics: list[str], /, **data: Any
+) -> eventlog.Event:
+    return eventlog.append(
+        type=type,
+        at=iso_utc(utcnow()),
+        shop_id=shop.id if shop else None,
+        actor=ctx.actor,
+        topics=topics,
+        data={k: v for k, v in data.items() if v is not None},
+    )
+
+
+# ---------------------------------------------------------------- rendering (full)
+
+
+def shop_dict(shop: Shop) -> dict[str, Any]:
+    return {
+        "id": shop.id,
+        "name": shop.name,
+        "timezone": shop.timezone,
+        "default_service_minutes": shop.default_service_minutes,
+        "queue_version": shop.queue_version,
+    }
+
+
+def provider_dict(p: Provider) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "shop_id": p.shop_id,
+        "name": p.name,
+        "code": p.code,
+        "specialty": p.specialty,
+        "active": p.active,
+    }
+
+
+def customer_dict(c: Customer) -> dict[str, Any]:
+    return {"id": c.id, "name": c.name, "phone": c.phone, "age": c.age, "gender": c.gender}
+
+
+def entry_dict(e: QueueEntry, wait: int | None, phone: str | None = None) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "shop_id": e.shop_id,
+        "provider_id": e.provider_id,
+        "customer_id": e.customer_id,
+        "full_name": e.full_name,
+        "phone": phone,
+        "ticket": e.ticket,
+        "position_in_queue": e.position_in_queue,
+        "status": e.status,
+        "source": e.source,
+        "appointment_id": e.appointment_id,
+        "checked_in_at": e.checked_in_at,
+        "called_at": e.called_at,
+        "started_at": e.started_at,
+        "completed_at": e.completed_at,
+        "estimated_wait_minutes": wait,
+    }
+
+
+def appointment_dict(
+    a: Appointment, customer: Customer, entry_id: int | None = None
+) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "shop_id": a.shop_id,
+        "provider_id": a.provider_id,
+        "customer_id": a.customer_id,
+        "customer": customer_dict(customer),
+        "date": a.date,
+        "slot": a.slot,
+        "starts_at": a.starts_at,
+        "status": a.status,
+        "queue_entry_id": entry_id,
+    }
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def get_shop(shop_id: int) -> Shop:
+    shop = Shop.get_or_none(Shop.id == shop_id)
+    if shop is None:
+        raise NotFound(f"no shop {shop_id}", {"shop_id": shop_id})
+    return shop
+
+
+def _provider_for(shop: Shop, provider_id: int | None, field: str = "provider_id") -> Provider | None:
+    if provider_id is None:
+        return None
+    provider = Provider.get_or_none(
+        (Provider.id == provider_id) & (Provider.shop == shop.id) & Provider.active
+    )
+    if provider is None:
+        raise InvalidField(field, f"no active provider {provider_id} in shop {shop.id}")
+    return provider
+
+
+def _entry(entry_id: int) -> QueueEntry:
+    entry = QueueEntry.get_or_none(QueueEntry.id == entry_id)
+    if entry is None:
+        raise NotFound(f"no queue entry {entry_id}", {"entry_id": entry_id})
+    return entry
+
+
+def _phone_of(entry: QueueEntry) -> str | None:
+    return Customer.select(Customer.phone).where(Customer.id == entry.customer_id).scalar()
+
+
+def claim_hash(claim: str) -> str:
+    return hashlib.sha256(claim.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- wait estimates
+
+
+def _minutes_by_provider(shop: Shop) -> tuple[dict[int, float], float]:
+    """Typical minutes per customer for each provider, and for the shop as a whole."""
+    rows = (
+        QueueEntry.select(QueueEntry.provider, QueueEntry.started_at, QueueEntry.completed_at)
+        .where(
+            (QueueEntry.shop == shop.id)
+            & (QueueEntry.status == tickets.COMPLETED)
+            & QueueEntry.started_at.is_null(False)
+        )
+        .order_by(QueueEntry.completed_at.desc())
+        .limit(RECENT_SERVICES * 10)
+        .tuples()
+    )
+    per_provider: dict[int, list[float]] = defaultdict(list)
+    everyone: list[float] = []
+    for provider_id, started, completed in rows:
+        minutes = (
+            datetime.fromisoformat(completed) - datetime.fromisoformat(started)
+        ).total_seconds() / 60
+        everyone.append(minutes)
+        if provider_id is not None and len(per_provider[provider_id]) < RECENT_SERVICES:
+            per_provider[provider_id].append(minutes)
+    shop_minutes = tickets.typical_minutes(everyone[:RECENT_SERVICES * 2], shop.default_service_minutes)
+    return (
+        {pid: tickets.typical_minutes(d, shop_minutes) for pid, d in per_provider.items()},
+        shop_minutes,
+    )
+
+
+def _providers_on_duty(shop: Shop) -> int:
+    return Provider.select().where((Provider.shop == shop.id) & Provider.active).count()
+
+
+def waits_for_line(shop: Shop, line: list[QueueEntry], busy: list[QueueEntry]) -> dict[int, int]:
+    """Estimated minutes for every waiting entry of a shop's line, in one pass."""
+    per_provider, shop_minutes = _minutes_by_provider(shop)
+    on_duty = _providers_on_duty(shop)
+    busy_by_provider: dict[int | None, int] = defaultdict(int)
+    for entry in busy:
+        busy_by_provider[entry.provider_id] += 1
+    ahead_by_provider: dict[int | None, int] = defaultdict(int)
+    waits: dict[int, int] = {}
+    for entry in line:  # ordered by position
+        pid = entry.provider_id
+        if pid is None:
+            waits[entry.id] = tickets.estimate_wait(
+                ahead_same_provider=sum(v for k, v in ahead_by_provider.items() if k is not None),
+                ahead_unassigned=ahead_by_provider[None],
+                busy_same_provider=sum(busy_by_provider.values()),
+                minutes_per_customer=shop_minutes,
+                providers_on_duty=on_duty,
+                assigned=False,
+            )
+        else:
+            waits[entry.id] = tickets.estimate_wait(
+                ahead_same_provider=ahead_by_provider[pid],
+                ahead_unassigned=ahead_by_provider[None],
+                busy_same_provider=busy_by_provider[pid],
+                minutes_per_customer=per_provider.get(pid, shop_minutes),
+                providers_on_duty=on_duty,
+                assigned=True,
+            )
+        ahead_by_provider[pid] += 1
+    return waits
+
+
+def wait_for(shop: Shop, entry: QueueEntry) -> int | None:
+    """The same estimate as `waits_for_line`, for one entry, with counts instead of a
+    pass over the whole line (a join must not cost O(line))."""
+    if entry.status != CHECKED_IN:
+        return None
+    waiting = QueueEntry.select().where(
+        (QueueEntry.shop == shop.id)
+        & (QueueEntry.status == CHECKED_IN)
+        & (QueueEntry.position_in_queue < entry.position_in_queue)
+    )
+    busy = QueueEntry.select().where(
+        (QueueEntry.shop == shop.id) & QueueEntry.status.in_((CALLED, IN_SERVICE))
+    )
+    ahead_unassigned = waiting.where(QueueEntry.provider.is_null()).count()
+    per_provider, shop_minutes = _minutes_by_provider(shop)
+    on_duty = _providers_on_duty(shop)
+    if entry.provider_id is None:
+        return tickets.estimate_wait(
+            ahead_same_provider=waiting.where(QueueEntry.provider.is_null(False)).count(),
+            ahead_unassigned=ahead_unassigned,
+            busy_same_provider=busy.count(),
+            minutes_per_customer=shop_minutes,
+            providers_on_duty=on_duty,
+            assigned=False,
+        )
+    return tickets.estimate_wait(
+        ahead_same_provider=waiting.where(QueueEntry.provider == entry.provider_id).count(),
+        ahead_unassigned=ahead_unassigned,
+        busy_same_provider=busy.where(QueueEntry.provider == entry.provider_id).count(),
+        minutes_per_customer=per_provider.get(entry.provider_id, shop_minutes),
+        providers_on_duty=on_duty,
+        assigned=True,
+    )
+
+
+# ---------------------------------------------------------------- the line
+
+
+def _line(shop: Shop) -> list[QueueEntry]:
+    return list(
+        QueueEntry.select()
+        .where((QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN))
+        .order_by(QueueEntry.position_in_queue)
+    )
+
+
+def _bump_version(shop: Shop) -> int:
+    Shop.update(queue_version=Shop.queue_version + 1).where(Shop.id == shop.id).execute()
+    shop.queue_version = Shop.select(Shop.queue_version).where(Shop.id == shop.id).scalar()
+    return shop.queue_version
+
+
+def _take_out_of_line(shop: Shop, entry: QueueEntry) -> list[int]:
+    """Close the gap an entry leaves; returns the ids whose position moved."""
+    gap = entry.position_in_queue
+    entry.position_in_queue = None
+    if gap is None:
+        return []
+    behind = QueueEntry.select(QueueEntry.id).where(
+        (QueueEntry.shop == shop.id)
+        & (QueueEntry.status == CHECKED_IN)
+        & (QueueEntry.position_in_queue > gap)
+        & (QueueEntry.id != entry.id)
+    )
+    moved = [row.id for row in behind]
+    if moved:
+        QueueEntry.update(position_in_queue=QueueEntry.position_in_queue - 1).where(
+            QueueEntry.id.in_(moved)
+        ).execute()
+    return moved
+
+
+def _put_at_front(shop: Shop, entry: QueueEntry) -> list[int]:
+    line = QueueEntry.select(QueueEntry.id).where(
+        (QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN) & (QueueEntry.id != entry.id)
+    )
+    moved = [row.id for row in line]
+    if moved:
+        QueueEntry.update(position_in_queue=QueueEntry.position_in_queue + 1).where(
+            QueueEntry.id.in_(moved)
+        ).execute()
+    entry.position_in_queue = 1
+    return moved
+
+
+def _entries_full(shop: Shop, ids: list[int]) -> list[dict[str, Any]]:
+    """Changed entries in full, for an event's data (their waits as of this change)."""
+    if not ids:
+        return []
+    rows = list(
+        QueueEntry.select(QueueEntry, Customer.phone)
+        .join(Customer, on=(QueueEntry.customer == Customer.id))
+        .where(QueueEntry.id.in_(ids))
+        .order_by(QueueEntry.id)
+    )
+    line = _line(shop)
+    waits = waits_for_line(shop, line, []) if any(r.status == CHECKED_IN for r in rows) else {}
+    return [entry_dict(r, waits.get(r.id), r.customer.phone) for r in rows]
+
+
+def _next_ticket(shop: Shop, day: str, prefix: str) -> str:
+    TicketCounter.insert(shop=shop.id, day=day, prefix=prefix, last=1).on_conflict(
+        conflict_target=[TicketCounter.shop, TicketCounter.day, TicketCounter.prefix],
+        update={TicketCounter.last: TicketCounter.last + 1},
+    ).execute()
+    number = (
+        TicketCounter.select(TicketCounter.last)
+        .where(
+            (TicketCounter.shop == shop.id)
+            & (TicketCounter.day == day)
+            & (TicketCounter.prefix == prefix)
+        )
+        .scalar()
+    )
+    return tickets.ticket_code(prefix, number)
+
+
+def _new_entry(
+    shop: Shop,
+    customer: Customer,
+    full_name: str,
+    provider: Provider | None,
+    source: str,
+    appointment: Appointment | None = None,
+) -> tuple[QueueEntry, str]:
+    day = shop_today(shop)
+    prefix = tickets.APPOINTMENT_PREFIX if appointment else tickets.WALK_IN_PREFIX
+    waiting = (
+        QueueEntry.select()
+        .where((QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN))
+        .count()
+    )
+    claim = secrets.token_urlsafe(18)
+    entry = QueueEntry.create(
+        shop=shop.id,
+        provider=provider.id if provider else None,
+        customer=customer.id,
+        full_name=full_name,
+        ticket=_next_ticket(shop, day, prefix),
+        ticket_day=day,
+        position_in_queue=waiting + 1,
+        status=CHECKED_IN,
+        source=source,
+        appointment=appointment.id if appointment else None,
+        claim_hash=claim_hash(claim),
+        checked_in_at=stamp(shop),
+    )
+    return entry, claim
+
+
+# ---------------------------------------------------------------- shops and providers
+
+
+def ensure_first_shop(ctx: Ctx, name: str = "My Shop") -> Outcome:
+    """First start creates shop 1 in the PC's timezone, and the install id."""
+    Setting.insert(key="install_id", value=secrets.token_hex(8)).on_conflict_ignore().execute()
+    if Shop.select().exists():
+        return Outcome(None)
+    return create_shop(ctx, name, system_timezone())
+
+
+def list_shops() -> list[dict[str, Any]]:
+    return [shop_dict(s) for s in Shop.select().order_by(Shop.id)]
+
+
+def read_shop(shop_id: int) -> dict[str, Any]:
+    return shop_dict(get_shop(shop_id))
+
+
+def create_shop(ctx: Ctx, name: str, timezone: str | None) -> Outcome:
+    timezone = timezone or system_timezone()
+    if not valid_timezone(timezone):
+        raise InvalidField("timezone", f"unknown timezone {timezone!r}")
+    shop = Shop.create(name=name, timezone=timezone, created_at=iso_utc(utcnow()))
+    body = shop_dict(shop)
+    return Outcome(body, (_event(ctx, shop, "shop_created", topics_for_shop(shop), shop=body),))
+
+
+def update_shop(ctx: Ctx, shop_id: int, changes: dict[str, Any]) -> Outcome:
+    shop = get_shop(shop_id)
+    if "timezone" in changes and not valid_timezone(changes["timezone"]):
+        raise InvalidField("timezone", f"unknown timezone {changes['timezone']!r}")
+    for key, value in changes.items():
+        setattr(shop, key, value)
+    shop.save()
+    body = shop_dict(shop)
+    return Outcome(body, (_event(ctx, shop, "shop_updated", topics_for_shop(shop), shop=body),))
+
+
+def list_providers(shop_id: int, include_inactive: bool = False) -> list[dict[str, Any]]:
+    get_shop(shop_id)
+    query = Provider.select().where(Provider.shop == shop_id).order_by(Provider.id)
+    if not include_inactive:
+        query = query.where(Provider.active)
+    return [provider_dict(p) for p in query]
+
+
+def create_provider(ctx: Ctx, shop_id: int, fields: dict[str, Any]) -> Outcome:
+    shop = get_shop(shop_id)
+    provider = Provider.create(shop=shop.id, **fields)
+    body = provider_dict(provider)
+    event = _event(ctx, shop, "provider_created", topics_for_shop(shop), provider=body)
+    return Outcome(body, (event,))
+
+
+def _provider(provider_id: int) -> Provider:
+    provider = Provider.get_or_none(Provider.id == provider_id)
+    if provider is None:
+        raise NotFound(f"no provider {provider_id}", {"provider_id": provider_id})
+    return provider
+
+
+def update_provider(ctx: Ctx, provider_id: int, changes: dict[str, Any]) -> Outcome:
+    provider = _provider(provider_id)
+    shop = get_shop(provider.shop_id)
+    unassigned: list[int] = []
+    for key, value in changes.items():
+        setattr(provider, key, value)
+    provider.save()
+    if changes.get("active") is False:
+        unassigned = _unassign_waiting(provider)
+    body = provider_dict(provider)
+    version = _bump_version(shop) if unassigned else None
+    event = _event(
+        ctx, shop, "provider_updated", topics_for_shop(shop),
+        provider=body, entries=_entries_full(shop, unassigned) or None, version=version,
+    )
+    return Outcome(body, (event,))
+
+
+def delete_provider(ctx: Ctx, provider_id: int) -> Outcome:
+    """Retire a provider: history keeps its name, so the row stays, inactive; tickets
+    waiting for them go back to 'anyone' instead of waiting forever."""
+    provider = _provider(provider_id)
+    shop = get_shop(provider.shop_id)
+    provider.active = False
+    provider.save()
+    unassigned = _unassign_waiting(provider)
+    version = _bump_version(shop) if unassigned else None
+    body = provider_dict(provider)
+    event = _event(
+        ctx, shop, "provider_deleted", topics_for_shop(shop),
+        provider=body, entries=_entries_full(shop, unassigned) or None, version=version,
+    )
+    return Outcome(body, (event,))
+
+
+def _unassign_waiting(provider: Provider) -> list[int]:
+    ids = [
+        row.id
+        for row in QueueEntry.select(QueueEntry.id).where(
+            (QueueEntry.provider == provider.id) & (QueueEntry.status == CHECKED_IN)
+        )
+    ]
+    if ids:
+        QueueEntry.update(provider=None).where(QueueEntry.id.in_(ids)).execute()
+    return ids
+
+
+# ---------------------------------------------------------------- queue use cases
+
+
+def join(
+    ctx: Ctx,
+    shop_id: int,
+    full_name: str,
+    phone: str | None,
+    provider_id: int | None,
+    source: str,
+) -> Outcome:
+    shop = get_shop(shop_id)
+    provider = _provider_for(shop, provider_id)
+    customer = Customer.create(name=full_name, phone=phone)
+    entry, claim = _new_entry(shop, customer, full_name, provider, source)
+    version = _bump_version(shop)
+    body = entry_dict(entry, wait_for(shop, entry), phone)
+    event = _event(
+        ctx, shop, "queue_joined", topics_for_queue(shop),
+        entries=[body], customers=[customer_dict(customer)], version=version,
+    )
+    return Outcome({**body, "claim": claim}, (event,))
+
+
+EVENT_FOR_STATUS = {
+    tickets.CALLED: "queue_called",
+    tickets.CHECKED_IN: "queue_recalled",
+    tickets.IN_SERVICE: "queue_started",
+    tickets.COMPLETED: "queue_completed",
+    tickets.LEFT: "queue_left",
+    tickets.NO_SHOW: "queue_no_show",
+    tickets.CANCELLED: "queue_cancelled",
+}
+
+
+def _transition(shop: Shop, entry: QueueEntry, target: str) -> tuple[list[int], Appointment | None]:
+    """Move a ticket to `target`; returns the other entries whose position moved and
+    the appointment that moved with it."""
+    if not tickets.can_move(entry.status, target):
+        allowed = list(tickets.allowed(entry.status))
+        raise InvalidTransition(
+            f"a {entry.status} ticket cannot become {target}; allowed: {', '.join(allowed) or 'none'}",
+            {"from": entry.status, "to": target, "allowed": allowed},
+        )
+    now = stamp(shop)
+    moved: list[int] = []
+    if entry.status == CHECKED_IN:
+        moved = _take_out_of_line(shop, entry)
+    if target == CHECKED_IN:  # recall: back in line, at the front
+        moved = _put_at_front(shop, entry)
+        entry.called_at = None
+    elif target == CALLED:
+        entry.called_at = now
+    elif target == IN_SERVICE:
+        entry.started_at = now
+    else:
+        entry.completed_at = now
+    entry.status = target
+    entry.save()
+    appointment = None
+    follow = tickets.APPOINTMENT_FOR_TICKET.get(target)
+    if entry.appointment_id and follow:
+        appointment = Appointment.get_by_id(entry.appointment_id)
+        if appointment.status != follow:
+            appointment.status = follow
+            appointment.save()
+        else:
+            appointment = None
+    return moved, appointment
+
+
+def _queue_outcome(
+    ctx: Ctx,
+    shop: Shop,
+    entry: QueueEntry,
+    type: str,
+    moved: list[int],
+    appointment: Appointment | None,
+) -> Outcome:
+    version = _bump_version(shop)
+    changed = _entries_full(shop, [entry.id, *moved])
+    topics = topics_for_queue(shop)
+    appointments = None
+    if appointment is not None:
+        topics += topics_for_appointment(shop, appointment.date)
+        appointments = [
+            appointment_dict(appointment, Customer.get_by_id(appointment.customer_id), entry.id)
+        ]
+    body = next(e for e in changed if e["id"] == entry.id)
+    event = _event(
+        ctx, shop, type, topics, entries=changed, appointments=appointments, version=version
+    )
+    return Outcome(body, (event,))
+
+
+def update_entry(
+    ctx: Ctx, entry_id: int, status: str | None, provider_id: int | None, move: bool
+) -> Outcome:
+    """PATCH a ticket: change its status, or move it to another provider, or both."""
+    entry = _entry(entry_id)
+    shop = get_shop(entry.shop_id)
+    if move:
+        if entry.status not in OPEN:
+            raise Conflict(
+                f"a {entry.status} ticket is closed and cannot be moved",
+                {"status": entry.status},
+            )
+        provider = _provider_for(shop, provider_id)
+        entry.provider = provider.id if provider else None
+        entry.save()
+    moved: list[int] = []
+    appointment = None
+    type = "queue_moved"
+    if status is not None and (status != entry.status or not move):
+        # Asking for the status it already has fails here too: the client should know.
+        moved, appointment = _transition(shop, entry, status)
+        type = EVENT_FOR_STATUS[status]
+    return _queue_outcome(ctx, shop, entry, type, moved, appointment)
+
+
+def call_next(ctx: Ctx, shop_id: int, provider_id: int | None) -> Outcome:
+    shop = get_shop(shop_id)
+    provider = _provider_for(shop, provider_id)
+    query = QueueEntry.select().where(
+        (QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN)
+    )
+    if provider is not None:
+        query = query.where(
+            (QueueEntry.provider == provider.id) | QueueEntry.provider.is_null()
+        )
+    entry = query.order_by(QueueEntry.position_in_queue).first()
+    if entry is None:
+        raise NotFound("nobody is waiting", {"shop_id": shop.id, "provider_id": provider_id})
+    if provider is not None:  # the customer now goes to this provider's chair
+        entry.provider = provider.id
+    moved, appointment = _transition(shop, entry, CALLED)
+    return _queue_outcome(ctx, shop, entry, "queue_called", moved, appointment)
+
+
+def reorder(ctx: Ctx, shop_id: int, entry_ids: list[int], version: int) -> Outcome:
+    shop = get_shop(shop_id)
+    line = _line(shop)
+    current = [e.id for e in line]
+    if version != shop.queue_version:
+        raise StaleVersion(
+            f"the queue changed (version {shop.queue_version}, you sent {version}); reload it",
+            {"version": shop.queue_version, "entry_ids": current},
+        )
+    if len(entry_ids) != len(set(entry_ids)) or set(entry_ids) != set(current):
+        raise InvalidField("entry_ids", "must list every waiting entry of the shop exactly once")
+    moved = []
+    for position, entry_id in enumerate(entry_ids, start=1):
+        if current[position - 1] != entry_id:
+            moved.append(entry_id)
+            QueueEntry.update(position_in_queue=position).where(QueueEntry.id == entry_id).execute()
+    new_version = _bump_version(shop)
+    changed = _entries_full(shop, moved)
+    event = _event(
+        ctx, shop, "queue_reordered", topics_for_queue(shop),
+        entries=changed, order=entry_ids, version=new_version,
+    )
+    return Outcome(queue_snapshot(shop.id, seq=None), (event,))
+
+
+def ticket_by_claim(claim: str) -> dict[str, Any]:
+    entry = QueueEntry.get_or_none(QueueEntry.claim_hash == claim_hash(claim))
+    if entry is None:
+        raise NotFound("no such ticket")
+    shop = get_shop(entry.shop_id)
+    provider_name = (
+        Provider.select(Provider.name).where(Provider.id == entry.provider_id).scalar()
+        if entry.provider_id else None
+    )
+    return {
+        **entry_dict(entry, wait_for(shop, entry), _phone_of(entry)),
+        "provider_name": provider_name,
+        "shop_name": shop.name,
+    }
+
+
+def leave_by_claim(ctx: Ctx, claim: str) -> Outcome:
+    entry = QueueEntry.get_or_none(QueueEntry.claim_hash == claim_hash(claim))
+    if entry is None:
+        raise NotFound("no such ticket")
+    shop = get_shop(entry.shop_id)
+    moved, appointment = _transition(shop, entry, tickets.LEFT)
+    return _queue_outcome(ctx, shop, entry, "queue_left", moved, appointment)
+
+
+# ---------------------------------------------------------------- appointments
+
+
+def _appointment(appointment_id: int) -> Appointment:
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise NotFound(f"no appointment {appointment_id}", {"appointment_id": appointment_id})
+    return appointment
+
+
+def _open_entry_of(appointment: Appointment) -> QueueEntry | None:
+    return QueueEntry.get_or_none(
+        (QueueEntry.appointment == appointment.id) & QueueEntry.status.in_(OPEN)
+    )
+
+
+def list_appointments(
+    day: str, shop_id: int | None, provider_id: int | None
+) -> list[dict[str, Any]]:
+    query = (
+        Appointment.select(Appointment, Customer)
+        .join(Customer, on=(Appointment.customer == Customer.id))
+        .where(Appointment.date == day)
+        .order_by(Appointment.provider, Appointment.slot, Appointment.id)
+    )
+    if shop_id is not None:
+        query = query.where(Appointment.shop == shop_id)
+    if provider_id is not None:
+        query = query.where(Appointment.provider == provider_id)
+    appointments = list(query)
+    open_entries = dict(
+        QueueEntry.select(QueueEntry.appointment, QueueEntry.id)
+        .where(
+            QueueEntry.appointment.in_([a.id for a in appointments])
+            & QueueEntry.status.in_(OPEN)
+        )
+        .tuples()
+    ) if appointments else {}
+    return [appointment_dict(a, a.customer, open_entries.get(a.id)) for a in appointments]
+
+
+def book(
+    ctx: Ctx,
+    provider_id: int,
+    day: str,
+    slot: int | None,
+    starts_at: str | None,
+    patient: dict[str, Any] | None,
+    customer_id: int | None,
+) -> Outcome:
+    provider = Provider.get_or_none((Provider.id == provider_id) & Provider.active)
+    if provider is None:
+        raise InvalidField("provider_id", f"no active provider {provider_id}")
+    shop = get_shop(provider.shop_id)
+    if customer_id is not None:
+        customer = Customer.get_or_none(Customer.id == customer_id)
+        if customer is None:
+            raise InvalidField("customer_id", f"no customer {customer_id}")
+    else:
+        assert patient is not None
+        customer = Customer.create(**patient)
+    taken = Appointment.select().where(
+        (Appointment.provider == provider.id)
+        & (Appointment.date == day)
+        & (Appointment.status != "cancelled")
+    )
+    if slot is None:
+        slot = (taken.select(fn.MAX(Appointment.slot)).scalar() or 0) + 1
+    elif taken.where(Appointment.slot == slot).exists():
+        raise Conflict(
+            f"slot {slot} of {day} is already booked with this provider",
+            {"provider_id": provider.id, "date": day, "slot": slot},
+        )
+    appointment = Appointment.create(
+        shop=shop.id, provider=provider.id, customer=customer.id,
+        date=day, slot=slot, starts_at=starts_at, status="scheduled",
+    )
+    body = appointment_dict(appointment, customer)
+    event = _event(
+        ctx, shop, "appointment_created", topics_for_appointment(shop, day),
+        appointments=[body], customers=[customer_dict(customer)],
+    )
+    return Outcome(body, (event,))
+
+
+def update_appointment(ctx: Ctx, appointment_id: int, status: str) -> Outcome:
+    appointment = _appointment(appointment_id)
+    shop = get_shop(appointment.shop_id)
+    allowed = tickets.APPOINTMENT_TRANSITIONS.get(appointment.status, ())
+    if status not in allowed or status == "checked_in":
+        allowed_here = [s for s in allowed if s != "checked_in"]
+        raise InvalidTransition(
+            f"a {appointment.status} appointment cannot become {status}"
+            + ("" if status != "checked_in" else " here; check in with POST /api/v1/checkins"),
+            {"from": appointment.status, "to": status, "allowed": allowed_here},
+        )
+    entry = _open_entry_of(appointment)
+    moved: list[int] = []
+    follow = tickets.TICKET_FOR_APPOINTMENT.get(status)
+    if entry is not None and follow is not None:
+        moved, _ = _transition(shop, entry, follow)  # also sets the appointment's status
+        appointment = Appointment.get_by_id(appointment.id)
+    appointment.status = status
+    appointment.save()
+    customer = Customer.get_by_id(appointment.customer_id)
+    body = appointment_dict(appointment, customer, entry.id if entry and entry.status in OPEN else None)
+    topics = topics_for_appointment(shop, appointment.date)
+    entries = None
+    version = None
+    if entry is not None and follow is not None:
+        version = _bump_version(shop)
+        entries = _entries_full(shop, [entry.id, *moved])
+        topics += topics_for_queue(shop)
+    event = _event(
+        ctx, shop, "appointment_updated", topics,
+        appointments=[body], entries=entries, version=version,
+    )
+    return Outcome(body, (event,))
+
+
+def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
+    appointment = _appointment(appointment_id)
+    shop = get_shop(appointment.shop_id)
+    if patient_id is not None and patient_id != appointment.customer_id:
+        raise InvalidField("patient_id", "does not match the appointment's patient")
+    if appointment.status not in ("scheduled", "confirmed"):
+        raise InvalidTransition(
+            f"a {appointment.status} appointment cannot be checked in",
+            {
+                "from": appointment.status,
+                "to": "checked_in",
+                "allowed": list(tickets.APPOINTMENT_TRANSITIONS[appointment.status]),
+            },
+        )
+    today = shop_today(shop)
+    if appointment.date != today:
+        raise Conflict(
+            f"this appointment is for {appointment.date}, not today ({today})",
+            {"date": appointment.date, "today": today},
+        )
+    customer = Customer.get_by_id(appointment.customer_id)
+    provider = Provider.get_by_id(appointment.provider_id)
+    entry, claim = _new_entry(
+        shop, customer, customer.name, provider if provider.active else None,
+        "appointment", appointment,
+    )
+    appointment.status = "checked_in"
+    appointment.save()
+    version = _bump_version(shop)
+    body = entry_dict(entry, wait_for(shop, entry), customer.phone)
+    event = _event(
+        ctx, shop, "appointment_checked_in",
+        topics_for_queue(shop) + topics_for_appointment(shop, appointment.date),
+        entries=[body], appointments=[appointment_dict(appointment, customer, entry.id)],
+        version=version,
+    )
+    return Outcome({**body, "claim": claim}, (event,))
+
+
+# ---------------------------------------------------------------- snapshots (reads)
+
+
+def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
+    """The queue display object (seed 000's `get_queue_display_data`): every open
+    ticket, who is being served, and today's appointments, as of `seq`."""
+    shop = get_shop(shop_id)
+    rows = list(
+        QueueEntry.select(QueueEntry, Customer.phone)
+        .join(Customer, on=(QueueEntry.customer == Customer.id))
+        .where((QueueEntry.shop == shop.id) & QueueEntry.status.in_(OPEN))
+    )
+    line = sorted((r for r in rows if r.status == CHECKED_IN), key=lambda r: r.position_in_queue)
+    busy = sorted(
+        (r for r in rows if r.status != CHECKED_IN),
+        key=lambda r: (r.status != IN_SERVICE, r.called_at or "", r.id),
+    )
+    waits = waits_for_line(shop, line, busy)
+    serving = [entry_dict(r, None, r.customer.phone) for r in busy]
+    today = shop_today(shop)
+    appointments = list_appointments(today, shop.id, None)
+    return {
+        "type": "queue_update",
+        "shop_id": shop.id,
+        "shop_name": shop.name,
+        "seq": eventlog.last_seq() if seq is None else seq,
+        "version": shop.queue_version,
+        "queue_items": serving + [entry_dict(r, waits[r.id], r.customer.phone) for r in line],
+        "now_serving": serving,
+        "appointments_today": {
+            "date": today,
+            "total": sum(1 for a in appointments if a["status"] != "cancelled"),
+            "checked_in": sum(
+                1 for a in appointments
+                if a["status"] in ("checked_in", "in_progress", "completed")
+            ),
+            "appointments": appointments,
+        },
+        "timestamp": stamp(shop),
+    }
+
+
+def retention_cutoff(days: int) -> str:
+    return iso_utc(utcnow() - timedelta(days=max(7, days)))
+
+
+def is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10

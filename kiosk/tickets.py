@@ -1,0 +1,121 @@
+"""The rules of a ticket: status machine, positions, codes and wait estimates.
+
+Plain functions over plain data: no I/O, no ORM, so they are easy to reason about
+and to test exhaustively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import median
+
+CHECKED_IN = "CHECKED_IN"
+CALLED = "CALLED"
+IN_SERVICE = "IN_SERVICE"
+COMPLETED = "COMPLETED"
+LEFT = "LEFT"
+NO_SHOW = "NO_SHOW"
+CANCELLED = "CANCELLED"
+
+OPEN = (CHECKED_IN, CALLED, IN_SERVICE)
+CLOSED = (COMPLETED, LEFT, NO_SHOW, CANCELLED)
+STATUSES = OPEN + CLOSED
+_EXITS = (LEFT, NO_SHOW, CANCELLED)
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CHECKED_IN: (CALLED, IN_SERVICE, *_EXITS),
+    CALLED: (IN_SERVICE, CHECKED_IN, *_EXITS),  # CALLED -> CHECKED_IN is a recall
+    IN_SERVICE: (COMPLETED, *_EXITS),
+    COMPLETED: (),
+    LEFT: (),
+    NO_SHOW: (),
+    CANCELLED: (),
+}
+
+SOURCES = ("kiosk", "walk_in", "appointment", "phone")
+WALK_IN_PREFIX = "A"
+APPOINTMENT_PREFIX = "B"
+
+# Appointment statuses (seed 002, lowercase) and how a ticket drags its appointment.
+APPOINTMENT_STATUSES = (
+    "scheduled", "confirmed", "checked_in", "in_progress", "completed", "cancelled", "no_show",
+)
+APPOINTMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "scheduled": ("confirmed", "checked_in", "in_progress", "cancelled", "no_show"),
+    "confirmed": ("checked_in", "in_progress", "cancelled", "no_show"),
+    "checked_in": ("in_progress", "cancelled", "no_show"),
+    "in_progress": ("completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+    "no_show": (),
+}
+APPOINTMENT_FOR_TICKET = {
+    IN_SERVICE: "in_progress",
+    COMPLETED: "completed",
+    NO_SHOW: "no_show",
+    LEFT: "cancelled",
+    CANCELLED: "cancelled",
+}
+TICKET_FOR_APPOINTMENT = {
+    "in_progress": IN_SERVICE,
+    "completed": COMPLETED,
+    "no_show": NO_SHOW,
+    "cancelled": CANCELLED,
+}
+
+
+def allowed(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def can_move(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, ())
+
+
+def ticket_code(prefix: str, number: int) -> str:
+    """`A007`; past 999 a fourth digit, because a code must never repeat within a day."""
+    return f"{prefix}{number:03d}"
+
+
+def lowercase_status(status: str) -> str:
+    """Seed 002 spells queue statuses in lowercase."""
+    return status.lower()
+
+
+def display_name(full_name: str) -> str:
+    """"John Michael Doe" -> "John D."; one word stays as it is (SPEC §8)."""
+    words = full_name.split()
+    if len(words) < 2:
+        return full_name.strip()
+    return f"{words[0]} {words[-1][0]}."
+
+
+def typical_minutes(durations: Sequence[float], default: float) -> float:
+    """The median of recent service durations: robust to one forgotten 'complete'."""
+    sensible = [d for d in durations if 0 < d < 8 * 60]
+    return float(median(sensible)) if sensible else float(default)
+
+
+def estimate_wait(
+    *,
+    ahead_same_provider: int,
+    ahead_unassigned: int,
+    busy_same_provider: int,
+    minutes_per_customer: float,
+    providers_on_duty: int,
+    assigned: bool,
+) -> int:
+    """Minutes until this ticket is likely served, never negative.
+
+    An assigned ticket waits for its provider's own line plus a fair share of the
+    unassigned tickets ahead (any provider may take those). An unassigned ticket is
+    served by whoever frees first, so the whole line ahead is divided among the
+    providers on duty. A customer already with the provider counts as half a service
+    still to go: we do not know how far along they are.
+    """
+    on_duty = max(1, providers_on_duty)
+    if assigned:
+        services = ahead_same_provider + ahead_unassigned / on_duty + 0.5 * busy_same_provider
+    else:
+        services = (ahead_same_provider + ahead_unassigned + 0.5 * busy_same_provider) / on_duty
+    return max(0, round(services * minutes_per_customer))
