@@ -35,6 +35,7 @@ def _config_from(args: argparse.Namespace) -> Config:
         open_browser=not args.no_browser,
         demo=args.demo,
         refresh_s=args.refresh,
+        access_log=args.access_log,
     )
     if args.data_dir is not None:
         config = replace(config, data_dir=Path(args.data_dir))
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="fill an empty shop with demo data")
     serve.add_argument("--refresh", type=float, default=30.0,
                        help="seconds between periodic full queue refreshes")
+    serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -99,7 +101,12 @@ async def _serve(config: Config) -> None:
     from kiosk.app import make_app
 
     app = make_app(config)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=3.0)
+    # No access log by default: a shop owner reads the log for problems, and a line
+    # per request costs more CPU than the request on a busy morning.
+    runner = web.AppRunner(
+        app, handle_signals=False, shutdown_timeout=3.0,
+        access_log=logging.getLogger("aiohttp.access") if config.access_log else None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()

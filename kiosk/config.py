@@ -37,6 +37,7 @@ class Config:
     open_browser: bool = True
     demo: bool = False
     refresh_s: float = 30.0
+    access_log: bool = False
     event_retention_days: int = 30
     limits: Limits = field(default_factory=Limits)
 

@@ -14,7 +14,6 @@ import logging
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,8 +41,14 @@ SCHEMA_VERSION = 2
 # models, so an old shop's file upgrades the same way however the models evolve.
 MIGRATIONS: dict[int, list[str]] = {
     # v2: the event log gains a topic index, so resume can ask "what did topic T miss
-    # since seq S" without scanning every event's JSON.
+    # since seq S" without scanning every event's JSON; wait estimates read a shop's
+    # latest services through an index instead of sorting its whole history.
     2: [
+        'CREATE INDEX IF NOT EXISTS "queue_entry_shop_id_completed_at" '
+        'ON "queue_entry" ("shop_id", "completed_at")',
+        'DROP INDEX IF EXISTS "queue_entry_shop_id_status_position_in_queue"',
+        'CREATE INDEX IF NOT EXISTS "queue_entry_shop_id_status_position_in_queue_provider_id" '
+        'ON "queue_entry" ("shop_id", "status", "position_in_queue", "provider_id")',
         'CREATE TABLE IF NOT EXISTS "event_topic" ("topic" TEXT NOT NULL, '
         '"seq" INTEGER NOT NULL, PRIMARY KEY ("topic", "seq"), '
         'FOREIGN KEY ("seq") REFERENCES "event" ("seq") ON DELETE CASCADE) WITHOUT ROWID',
@@ -230,6 +235,3 @@ class DatabaseThread:
             else:
                 job.future.set_result(value)
 
-
-def now_utc() -> float:
-    return time.time()

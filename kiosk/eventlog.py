@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from peewee import fn
 
 from kiosk.models import Event as EventRow
-from kiosk.models import EventTopic
+from kiosk.models import EventTopic, database
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,17 @@ def append(
     """Write one event row and its topic index; call inside the use case's transaction."""
     topic_list = sorted(set(topics))
     actor_dict = actor.as_dict()
-    row = EventRow.create(
-        at=at, shop_id=shop_id, type=type, actor=actor_dict, topics=topic_list, data=data
+    # Plain SQL: this runs once per write, and peewee's query builder would cost more
+    # than the inserts themselves.
+    seq = database.execute_sql(
+        "INSERT INTO event (at, shop_id, type, actor, topics, data) VALUES (?, ?, ?, ?, ?, ?)",
+        (at, shop_id, type, orjson.dumps(actor_dict).decode(), orjson.dumps(topic_list).decode(),
+         orjson.dumps(data).decode()),
+    ).lastrowid
+    database.cursor().executemany(
+        "INSERT INTO event_topic (topic, seq) VALUES (?, ?)", [(t, seq) for t in topic_list]
     )
-    EventTopic.insert_many([(t, row.seq) for t in topic_list], fields=[
-        EventTopic.topic, EventTopic.seq
-    ]).execute()
-    return Event(row.seq, at, shop_id, type, actor_dict, tuple(topic_list), data)
+    return Event(seq, at, shop_id, type, actor_dict, tuple(topic_list), data)
 
 
 def _from_row(row: EventRow) -> Event:

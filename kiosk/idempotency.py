@@ -45,18 +45,21 @@ def write(
 ) -> Outcome:
     now = int(time.time())
     if key is not None:
-        row = IdempotencyKey.get_or_none(
-            (IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)
-        )
-        if row is not None and row.created_at > now - KEEP_S:
-            if row.fingerprint != fingerprint:
+        row = database.execute_sql(
+            "SELECT fingerprint, status, body FROM idempotency_key "
+            "WHERE scope = ? AND key = ? AND created_at > ?",
+            (scope, key, now - KEEP_S),
+        ).fetchone()
+        if row is not None:
+            stored_fingerprint, stored_status, stored_body = row
+            if stored_fingerprint != fingerprint:
                 error = IdempotencyMismatch(
                     "this Idempotency-Key was already used for a different request",
                     {"key": key},
                 )
                 return Outcome(Answer(HTTP_STATUS[error.code], error_body(error)))
-            seq = orjson.loads(row.body).get("seq") if row.status < 300 else None
-            return Outcome(Answer(row.status, row.body.encode(), seq, replayed=True))
+            seq = orjson.loads(stored_body).get("seq") if stored_status < 300 else None
+            return Outcome(Answer(stored_status, stored_body.encode(), seq, replayed=True))
     try:
         with database.atomic():  # the use case's own savepoint: an error undoes it all
             outcome = use_case(*args)
@@ -69,10 +72,11 @@ def write(
         seq = outcome.events[-1].seq if outcome.events else None
         answer = Answer(ok_status, orjson.dumps({**outcome.value, "seq": seq}), seq)
     if key is not None:
-        IdempotencyKey.replace(
-            scope=scope, key=key, fingerprint=fingerprint,
-            status=answer.status, body=answer.body.decode(), created_at=now,
-        ).execute()
+        database.execute_sql(
+            "INSERT OR REPLACE INTO idempotency_key (scope, key, fingerprint, status, body, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (scope, key, fingerprint, answer.status, answer.body.decode(), now),
+        )
     return Outcome(answer, outcome.events)
 
 

@@ -105,8 +105,10 @@ class QueueEntry(BaseModel):
     class Meta:
         indexes = (
             (("shop", "ticket_day", "ticket"), True),
-            (("shop", "status", "position_in_queue"), False),
+            # Covering: "who is ahead of me, for which provider" reads only the index.
+            (("shop", "status", "position_in_queue", "provider"), False),
             (("provider", "completed_at"), False),
+            (("shop", "completed_at"), False),
         )
 
 
