@@ -25,12 +25,13 @@ from kiosk.errors import (
     RateLimited,
     Unauthorized,
 )
-from kiosk.keys import CONFIG, DB, RUNTIME, SELF_CHECKIN, TOKENS
+from kiosk.keys import DB, HUB, RUNTIME, SELF_CHECKIN, TOKENS
 from kiosk.redaction import render
 
 log = logging.getLogger(__name__)
 
 PRINCIPAL = "principal"  # request-scoped (request[...]), not app state
+TOKEN_ERROR = "token_error"
 
 
 # ---------------------------------------------------------------- plumbing
@@ -102,6 +103,11 @@ async def auth_middleware(request: web.Request, handler):
         if principal is None:
             principal = await request.app[DB].run(auth.find_token, secret_hash)
             if principal is None:
+                if request.headers.get("Upgrade", "").lower() == "websocket":
+                    # A socket is told in its own dialect (e.g. connection:error + 1008).
+                    request[TOKEN_ERROR] = "this token is unknown or revoked"
+                    request[PRINCIPAL] = ANONYMOUS
+                    return await handler(request)
                 raise Unauthorized("this token is unknown or revoked")
             cache.put(secret_hash, principal)
     request[PRINCIPAL] = principal
@@ -122,7 +128,7 @@ async def body_of(request: web.Request) -> dict[str, Any]:
 
 def path_id(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 15:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise InvalidField(name, "must be a positive integer id")
     return int(raw)
 
@@ -255,16 +261,27 @@ async def get_queue(request: web.Request) -> web.Response:
     return json_response(render(snapshot, principal_of(request).audience))
 
 
-def _self_checkin_allowed(request: web.Request) -> None:
-    """Without a kiosk token a phone may join while self check-in is on, rate-limited."""
+def _self_checkin_limited(request: web.Request, use_case):
+    """Without a kiosk token a phone may join while self check-in is on, rate-limited.
+
+    The limit is checked inside the idempotent write (on the database thread, like
+    every other use of the window), so a retry of a join that already got its answer
+    replays that answer instead of spending the budget or getting a 429."""
     if not request.app[RUNTIME].self_checkin:
         raise Unauthorized("self check-in is switched off here; please ask at the desk")
-    wait_s = request.app[SELF_CHECKIN].check(request.remote or "?")
-    if wait_s > 0:
-        raise RateLimited(
-            "too many check-ins from this device; please ask at the desk",
-            retry_after_s=max(1, math.ceil(wait_s)),
-        )
+    window = request.app[SELF_CHECKIN]
+    address = request.remote or "?"
+
+    def limited(*args: Any):
+        wait_s = window.check(address)
+        if wait_s > 0:
+            raise RateLimited(
+                "too many check-ins from this device; please ask at the desk",
+                retry_after_s=max(1, math.ceil(wait_s)),
+            )
+        return use_case(*args)
+
+    return limited
 
 
 async def join_queue(request: web.Request) -> web.Response:
@@ -275,13 +292,14 @@ async def join_queue(request: web.Request) -> web.Response:
     phone = v.text(body, "phone", required=False, max_len=40, nullable=True)
     provider_id = v.integer(body, "provider_id", required=False, nullable=True)
     source = v.choice(body, "source", tickets.SOURCES, required=False)
+    use_case = services.join
     if auth.at_least(principal.role, "kiosk"):
         source = source or ("walk_in" if auth.at_least(principal.role, "staff") else "kiosk")
     else:
-        _self_checkin_allowed(request)
+        use_case = _self_checkin_limited(request, use_case)
         source = "phone"
     return await write(
-        request, services.join, ctx_of(request), shop_id, full_name, phone, provider_id, source,
+        request, use_case, ctx_of(request), shop_id, full_name, phone, provider_id, source,
         status=201,
     )
 
@@ -349,20 +367,16 @@ async def list_appointments(request: web.Request) -> web.Response:
     if day is not None and not services.is_date(day):
         raise InvalidField("date", "must be a date as YYYY-MM-DD")
     if day is None:
-        day = await read(request, _today_of, shop_id or 1)
+        day = await read(request, services.today_of, shop_id or 1)
     appointments = await read(request, services.list_appointments, day, shop_id, provider_id)
     return json_response(render(appointments, principal.audience))
-
-
-def _today_of(shop_id: int) -> str:
-    return services.shop_today(services.get_shop(shop_id))
 
 
 def _query_id(query, name: str) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 15:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise InvalidField(name, "must be a positive integer id")
     return int(raw)
 
@@ -376,6 +390,8 @@ async def create_appointment(request: web.Request) -> web.Response:
         raise InvalidField("date", "must be a date as YYYY-MM-DD")
     slot = v.integer(body, "slot", required=False, nullable=True, maximum=1000)
     starts_at = v.text(body, "starts_at", required=False, max_len=40, nullable=True)
+    if starts_at is not None and not services.is_datetime(starts_at):
+        raise InvalidField("starts_at", "must be an ISO-8601 time, like 2026-11-22T09:30:00+01:00")
     customer_id = v.integer(body, "customer_id", required=False, nullable=True)
     patient = None
     if customer_id is None:
@@ -416,6 +432,37 @@ async def check_in(request: web.Request) -> web.Response:
                        status=201)
 
 
+# ---------------------------------------------------------------- relay and stats
+
+
+async def relay_event(request: web.Request) -> web.Response:
+    require(principal_of(request), "staff")
+    body = await body_of(request)
+    v.only_known(body, {"type", "room", "user_id", "severity", "data"})
+    type = v.text(body, "type", max_len=64)
+    if not services.RELAY_TYPE.match(type) or type in services.RESERVED_TYPES:
+        raise InvalidField("type", "must be an event name like order_created (a-z, 0-9, _ . : -), "
+                                   "and not one the appliance itself sends")
+    room = v.text(body, "room", required=False, max_len=64, nullable=True)
+    if room is not None and not services.ROOM_NAME.match(room):
+        raise InvalidField("room", "must be 1-64 characters of a-z, 0-9, ':', '_' or '-'")
+    user_id = v.integer(body, "user_id", required=False, nullable=True)
+    severity = v.choice(body, "severity", services.SEVERITIES, required=False)
+    if severity is None and type == "notification":
+        severity = "info"
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise InvalidField("data", "must be a JSON object")
+    return await write(
+        request, services.relay, ctx_of(request), type, room, user_id, severity, data, status=201
+    )
+
+
+async def ws_stats(request: web.Request) -> web.Response:
+    require(principal_of(request), "staff")
+    return json_response(request.app[HUB].stats())
+
+
 def bind(app: web.Application) -> None:
     """The whole REST surface, readable in one screen."""
     r = app.router
@@ -440,3 +487,5 @@ def bind(app: web.Application) -> None:
     r.add_post(f"{p}/appointments", create_appointment)
     r.add_patch(f"{p}/appointments/{{appointment_id}}", patch_appointment)
     r.add_post(f"{p}/checkins", check_in)
+    r.add_post(f"{p}/events", relay_event)
+    r.add_get("/ws/stats", ws_stats)

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from kiosk import api, demo, eventlog, idempotency, services
+from kiosk import api, demo, eventlog, idempotency, services, sockets
 from kiosk.auth import SlidingWindow, TokenCache
 from kiosk.config import Config
 from kiosk.db import DatabaseThread
 from kiosk.eventlog import SYSTEM
-from kiosk.keys import CONFIG, DB, RUNTIME, SELF_CHECKIN, TOKENS
+from kiosk.hub import Hub
+from kiosk.keys import CONFIG, DB, HUB, RUNTIME, SELF_CHECKIN, TOKENS
 from kiosk.paths import web_root
 from kiosk.state import Runtime
 
@@ -29,19 +30,17 @@ def _prune(retention_days: int) -> tuple[int, int]:
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    runtime = app[RUNTIME]
-
-    def published(events: list[eventlog.Event]) -> None:
-        runtime.last_published_seq = events[-1].seq
-
-    db = DatabaseThread(config.db_path, asyncio.get_running_loop(), published)
+    # Committed batches reach the hub through this one hand-off, in seq order.
+    db = DatabaseThread(config.db_path, asyncio.get_running_loop(), lambda e: hub.publish(e))
+    hub = Hub(db.run, sockets.DIALECTS)
     # Opening and migrating the file happen on the database thread too.
     await asyncio.to_thread(db.start)
     app[DB] = db
+    app[HUB] = hub
     await db.run(services.ensure_first_shop, services.Ctx(SYSTEM))
     if config.demo:
         await db.run(demo.fill)
-    runtime.last_published_seq = await db.run(eventlog.last_seq)
+    hub.last_seq = await db.run(eventlog.last_seq)
     pruner = asyncio.create_task(_prune_forever(db, config.event_retention_days))
     try:
         yield
@@ -86,6 +85,8 @@ def make_app(config: Config) -> web.Application:
         config.limits.self_checkin_joins, config.limits.self_checkin_window_s
     )
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(sockets.hub_ctx)
     api.bind(app)
+    sockets.bind(app)
     bind_pages(app)
     return app

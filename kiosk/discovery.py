@@ -40,7 +40,7 @@ SERVICE_TYPES: tuple[str, ...] = (KIOSK_SERVICE, HTTP_SERVICE)
 _REGISTER_TIMEOUT = 15.0
 _DEFAULT_WATCH_INTERVAL = 10.0
 # RFC 6763 §4.1.1: an instance name is at most 63 bytes; keep room for the
-# " -NN" suffix zeroconf appends on a name conflict.
+# "-N" suffix zeroconf appends on a name conflict.
 _MAX_INSTANCE_BYTES = 56
 
 _RFC1918 = tuple(
@@ -148,6 +148,8 @@ def _host_name(install_id: str) -> str:
 
 
 def _instance_label(instance_name: str) -> str:
+    # zeroconf writes names by splitting on "." (no escaping), so a shop
+    # called "St. Mary's" would go out as two DNS labels and be misread.
     raw = instance_name.strip().replace(".", " ") or "Queue Kiosk"
     encoded = raw.encode()[:_MAX_INSTANCE_BYTES]
     # Cutting bytes may split a multi-byte character; drop the fragment.
@@ -186,6 +188,7 @@ class Advertiser:
         self._infos: list[AsyncServiceInfo] = []
         self._addresses: list[str] = []
         self._watcher: asyncio.Task[None] | None = None
+        self._registering: asyncio.Task[None] | None = None
         # Serialises start, the watcher's updates and close, which all touch
         # the same zeroconf instance and ServiceInfo objects.
         self._lock = asyncio.Lock()
@@ -231,6 +234,8 @@ class Advertiser:
     async def close(self) -> None:
         """Say goodbye on the network and release sockets; safe to call twice."""
         self._closed = True
+        if self._registering is not None:
+            self._registering.cancel()
         await self._stop_watcher()
         async with self._lock:
             # start() holding the lock may have created the watcher after
@@ -302,11 +307,25 @@ class Advertiser:
             log.debug("mDNS %s failed again: %s", what, message)
 
     async def _try_register(self) -> None:
+        # A task of its own so close() can cut probing short: Ctrl-C in the
+        # first two seconds after start must not wait for probing to finish.
+        task = asyncio.create_task(self._register(), name="mdns-register")
+        self._registering = task
         try:
-            async with asyncio.timeout(_REGISTER_TIMEOUT):
-                await self._register()
-        except Exception as exc:  # TimeoutError included
-            self._log_failure("registration", exc)
+            done, _ = await asyncio.wait([task], timeout=_REGISTER_TIMEOUT)
+            if not done:
+                task.cancel()
+                await asyncio.wait([task])
+                self._log_failure("registration", TimeoutError("no answer from zeroconf"))
+            elif not task.cancelled() and (exc := task.exception()) is not None:
+                self._log_failure("registration", exc)
+        except asyncio.CancelledError:
+            # Our caller gave up on start(); don't leave a responder behind.
+            task.cancel()
+            await asyncio.wait([task])
+            raise
+        finally:
+            self._registering = None
 
     async def _register(self) -> None:
         addresses = self._desired_addresses()

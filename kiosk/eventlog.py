@@ -84,6 +84,11 @@ def oldest_seq() -> int | None:
     return EventRow.select(fn.MIN(EventRow.seq)).scalar()
 
 
+def bounds() -> tuple[int | None, int]:
+    """(oldest seq still kept, newest seq): what a resume can be served from."""
+    return oldest_seq(), last_seq()
+
+
 def since(seq: int, topics: Iterable[str], limit: int = 10_000) -> list[Event]:
     """Events after `seq` that touched any of `topics`, once each, in seq order."""
     topic_list = list(set(topics))

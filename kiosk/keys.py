@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from kiosk.auth import SlidingWindow, TokenCache
     from kiosk.config import Config
     from kiosk.db import DatabaseThread
+    from kiosk.hub import Hub
     from kiosk.state import Runtime
 
 CONFIG = web.AppKey["Config"]("config")
@@ -20,3 +21,4 @@ DB = web.AppKey["DatabaseThread"]("db")
 TOKENS = web.AppKey["TokenCache"]("tokens")
 SELF_CHECKIN = web.AppKey["SlidingWindow"]("self_checkin")
 RUNTIME = web.AppKey["Runtime"]("runtime")
+HUB = web.AppKey["Hub"]("hub")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,6 +39,17 @@ from kiosk.models import (
 from kiosk.tickets import CALLED, CHECKED_IN, IN_SERVICE, OPEN
 
 RECENT_SERVICES = 20
+
+# Events relayed by POST /api/v1/events (seed 003's emit_*, seed 004's schedules).
+RELAY_TYPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
+ROOM_NAME = re.compile(r"^[a-z0-9:_-]{1,64}$")
+SEVERITIES = ("info", "success", "warning", "error")
+# Types the appliance sends itself: a relayed event must not impersonate them.
+RESERVED_TYPES = frozenset({
+    "queue_update", "new_entry", "appointment_update", "user_connected", "user_disconnected",
+    "snapshot", "update", "pong", "error", "room_joined", "room_left", "subscribed",
+    "unsubscribed", "connection:established", "connection:error",
+})
 
 
 # ---------------------------------------------------------------- time and places
@@ -415,13 +427,18 @@ def _entries_full(shop: Shop, ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
     rows = list(
-        QueueEntry.select(QueueEntry, Customer.phone)
+        QueueEntry.select(QueueEntry, Customer.id, Customer.phone)
         .join(Customer, on=(QueueEntry.customer == Customer.id))
         .where(QueueEntry.id.in_(ids))
         .order_by(QueueEntry.id)
     )
-    line = _line(shop)
-    waits = waits_for_line(shop, line, []) if any(r.status == CHECKED_IN for r in rows) else {}
+    waits: dict[int, int] = {}
+    if any(r.status == CHECKED_IN for r in rows):
+        # The same estimate as the display's (queue_snapshot): those being served count.
+        busy = list(QueueEntry.select().where(
+            (QueueEntry.shop == shop.id) & QueueEntry.status.in_((CALLED, IN_SERVICE))
+        ))
+        waits = waits_for_line(shop, _line(shop), busy)
     return [entry_dict(r, waits.get(r.id), r.customer.phone) for r in rows]
 
 
@@ -905,7 +922,10 @@ def update_appointment(ctx: Ctx, appointment_id: int, status: str) -> Outcome:
 
 
 def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
-    appointment = _appointment(appointment_id)
+    # The id comes in the body, so an unknown one is a bad field (422), not a 404.
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise InvalidField("appointment_id", f"no appointment {appointment_id}")
     shop = get_shop(appointment.shop_id)
     if patient_id is not None and patient_id != appointment.customer_id:
         raise InvalidField("patient_id", "does not match the appointment's patient")
@@ -950,7 +970,7 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
     ticket, who is being served, and today's appointments, as of `seq`."""
     shop = get_shop(shop_id)
     rows = list(
-        QueueEntry.select(QueueEntry, Customer.phone)
+        QueueEntry.select(QueueEntry, Customer.id, Customer.phone)
         .join(Customer, on=(QueueEntry.customer == Customer.id))
         .where((QueueEntry.shop == shop.id) & QueueEntry.status.in_(OPEN))
     )
@@ -989,8 +1009,112 @@ def retention_cutoff(days: int) -> str:
 
 
 def is_date(text: str) -> bool:
+    """YYYY-MM-DD exactly: fromisoformat also takes "20261122" and "2026-W47-1", which
+    would be stored as written and never match a listing by date."""
     try:
-        date.fromisoformat(text)
+        return date.fromisoformat(text).isoformat() == text
     except ValueError:
         return False
-    return len(text) == 10
+
+
+def is_datetime(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) > 10  # a time too, not a bare date
+
+
+def appointments_snapshot(day: str, shop_id: int) -> dict[str, Any]:
+    """A shop's appointments for a date, as of the newest committed event."""
+    shop = get_shop(shop_id)
+    return {
+        "shop_id": shop.id,
+        "date": day,
+        "seq": eventlog.last_seq(),
+        "appointments": list_appointments(day, shop.id, None),
+    }
+
+
+def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
+    """Everything the central monitor shows for a date (seed 002), as neutral data:
+    the providers in scope, the date's appointments with their tickets, and the
+    date's walk-in tickets. The dialect shapes it into seed 002's JSON."""
+    providers = Provider.select().where(Provider.active).order_by(Provider.shop, Provider.id)
+    appointments = (
+        Appointment.select(Appointment, Customer)
+        .join(Customer, on=(Appointment.customer == Customer.id))
+        .where(Appointment.date == day)
+        .order_by(Appointment.slot, Appointment.id)
+    )
+    entries = (
+        QueueEntry.select(QueueEntry, Customer.id, Customer.phone)
+        .join(Customer, on=(QueueEntry.customer == Customer.id))
+        .where(QueueEntry.ticket_day == day)
+        .order_by(QueueEntry.id)
+    )
+    if shop_id is not None:
+        get_shop(shop_id)
+        providers = providers.where(Provider.shop == shop_id)
+        appointments = appointments.where(Appointment.shop == shop_id)
+        entries = entries.where(QueueEntry.shop == shop_id)
+    entry_rows = list(entries)
+    # An appointment's ticket: the newest one issued for it (a re-check-in after a
+    # cancelled ticket shows the live one).
+    by_appointment = {e.appointment_id: e for e in entry_rows if e.appointment_id}
+    return {
+        "date": day,
+        "shop_id": shop_id,
+        "seq": eventlog.last_seq(),
+        "providers": [provider_dict(p) for p in providers],
+        "appointments": [
+            {
+                **appointment_dict(a, a.customer),
+                "entry": (
+                    entry_dict(by_appointment[a.id], None, a.customer.phone)
+                    if a.id in by_appointment else None
+                ),
+            }
+            for a in appointments
+        ],
+        "walk_ins": [
+            entry_dict(e, None, e.customer.phone) for e in entry_rows if not e.appointment_id
+        ],
+        "timestamp": iso_utc(utcnow()),
+    }
+
+
+def today_of(shop_id: int) -> str:
+    return shop_today(get_shop(shop_id))
+
+
+def appointments_today(shop_id: int) -> dict[str, Any]:
+    return appointments_snapshot(today_of(shop_id), shop_id)
+
+
+def read_provider(provider_id: int) -> dict[str, Any]:
+    return provider_dict(_provider(provider_id))
+
+
+def relay(
+    ctx: Ctx,
+    type: str,
+    room: str | None,
+    user_id: int | None,
+    severity: str | None,
+    data: dict[str, Any],
+) -> Outcome:
+    """Log an integrator's event so it reaches a room, one user, or everyone, and can
+    be replayed to a socket that resumes."""
+    if room is not None:
+        topics = [room]
+    elif user_id is not None:
+        topics = [f"user:{user_id}"]
+    else:
+        topics = ["*"]
+    if room is not None and user_id is not None:
+        topics.append(f"user:{user_id}")
+    body = {"relayed": True, "room": room, "user_id": user_id, "severity": severity, "data": data}
+    event = _event(ctx, None, type, topics, **body)
+    del body["relayed"]
+    return Outcome({"type": type, **body}, (event,))

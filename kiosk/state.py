@@ -11,7 +11,6 @@ class Runtime:
     started_monotonic: float = field(default_factory=time.monotonic)
     # Appliance-wide switch (SPEC §8): anonymous joins from phones, rate-limited.
     self_checkin: bool = True
-    last_published_seq: int = 0
 
     @property
     def uptime_s(self) -> float:

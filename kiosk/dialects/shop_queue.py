@@ -1,0 +1,66 @@
+"""Shop queue sockets (seeds 000 and 001): every message is the whole queue display.
+
+`/ws/queue/{shop_id}` (seed 000) sends only `queue_update`: its client treats every
+message as queue data. `/ws/queue/{shop_id}/` (seed 001, trailing slash) also sends
+`new_entry` just before the `queue_update` of a join.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk import services
+from kiosk.dialects.base import JOIN_EVENTS, Session, failed, parse_object, visible
+from kiosk.eventlog import Event
+from kiosk.hub import INITIAL, LIVE, PERIODIC, SNAPSHOT, Group, Message
+
+CLOSE_UNKNOWN_SHOP = 4404
+
+
+class ShopQueue:
+    overflow = SNAPSHOT
+
+    def __init__(self, *, with_new_entry: bool):
+        self.with_new_entry = with_new_entry
+        self.name = "shop_queue_001" if with_new_entry else "shop_queue_000"
+
+    async def open(self, session: Session, shop_id: int) -> None:
+        group = Group(self.name, f"queue:{shop_id}", session.conn.audience)
+        session.hub.subscribe(session.conn, group)
+        session.send_messages(await session.hub.render_now(group, [], INITIAL))
+
+    async def receive(self, session: Session, text: str) -> None:
+        message = parse_object(text)
+        if message is not None and (message.get("type") == "ping" or message.get("action") == "ping"):
+            session.send({"type": "pong", "timestamp": services.iso_utc(services.utcnow())})
+            return
+        session.send({
+            "type": "error",
+            "message": "this socket only sends queue updates; the one message it takes "
+                       'is {"type": "ping"}',
+        })
+
+    def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
+        return [(services.queue_snapshot, int(group.topic.split(":")[1]))]
+
+    def render(
+        self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
+    ) -> list[Message]:
+        snapshot = reads.get((services.queue_snapshot, int(group.topic.split(":")[1])))
+        if failed(snapshot):
+            return []
+        messages = []
+        if self.with_new_entry and mode == LIVE:
+            for event in events:
+                if event.type in JOIN_EVENTS:
+                    entry = visible(event.data["entries"][0], group)
+                    messages.append(Message.of(
+                        {"type": "new_entry", "shop_id": event.shop_id, "seq": event.seq,
+                         "queue_item": entry},
+                        event.seq, group.topic,
+                    ))
+        if mode in (LIVE, PERIODIC, INITIAL):
+            messages.append(Message.of(
+                visible(snapshot, group), snapshot["seq"], group.topic, snapshot=True
+            ))
+        return messages
