@@ -118,15 +118,38 @@ async def _serve(config: Config) -> None:
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
             pass
     port = runner.addresses[0][1]
-    url = f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '::', '') else config.host}:{port}"
-    print(f"Serving on {url}", flush=True)
+    local = f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '::', '') else config.host}:{port}"
+    print(f"Serving on {local}", flush=True)
+    advertiser = None
+    # Bound to loopback only, nobody on the LAN can reach us: announcing a LAN
+    # address would send tablets to a closed door.
+    if config.mdns and config.host in ("0.0.0.0", "::", ""):
+        advertiser = await _advertise(app, port)
     if config.open_browser:
-        threading.Thread(target=webbrowser.open, args=(url + "/",), daemon=True).start()
+        threading.Thread(target=webbrowser.open, args=(local + "/",), daemon=True).start()
     try:
         await stop.wait()
     finally:
         print("Stopping...", flush=True)
+        if advertiser is not None:
+            await advertiser.close()  # goodbye packets before the sockets go
         await runner.cleanup()
+
+
+async def _advertise(app, port: int):
+    """Announce on the LAN in the background and show the address a tablet opens."""
+    from kiosk import discovery, services
+    from kiosk.keys import DB
+
+    install_id = await app[DB].run(services.install_id)
+    advertiser = discovery.Advertiser(port=port, install_id=install_id, version=__version__)
+    # Probing takes about a second; serving must not wait for it (SPEC §7).
+    app["advertising"] = asyncio.get_running_loop().create_task(advertiser.start())
+    url = discovery.primary_url(port)
+    print(f"Tablets and TVs: open {url}/kiosk or {url}/display "
+          f"(also {advertiser.host_name.rstrip('.')}:{port})", flush=True)
+    print(discovery.qr_terminal(f"{url}/kiosk"), flush=True)
+    return advertiser
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

@@ -511,6 +511,10 @@ def ensure_first_shop(ctx: Ctx, name: str = "My Shop") -> Outcome:
     return create_shop(ctx, name, system_timezone())
 
 
+def install_id() -> str:
+    return Setting.get_by_id("install_id").value
+
+
 def list_shops() -> list[dict[str, Any]]:
     return [shop_dict(s) for s in Shop.select().order_by(Shop.id)]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import secrets
 import select
@@ -44,6 +45,7 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     )
 
 
+@functools.cache
 def netns_unavailable_reason() -> str | None:
     """Why namespaces can't be used here, or None when they can."""
     if not sys.platform.startswith("linux"):
@@ -75,9 +77,6 @@ class Namespace:
     # Addresses this test gave the namespace's link, IPv4 first.
     addresses: list[str] = field(default_factory=list)
     ifname: str | None = None
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return _ip("netns", "exec", self.name, *args, check=check)
 
     def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return _ip("-n", self.name, *args, check=check)
@@ -114,16 +113,16 @@ class Lab:
 
     def _configure(self, ns: Namespace, ifname: str, n: int) -> None:
         v4 = f"10.201.{self.subnet}.{n}"
-        # A ULA too, so IPv6 advertisement is exercised; nodad skips the
-        # ~2 s tentative phase during which the address can't be bound.
+        # A ULA too, so AAAA advertisement is exercised. nodad: duplicate
+        # detection is pointless on a private two-host link and would leave
+        # the address "tentative" for the first second or two of the test.
         v6 = f"fd42:201:{self.subnet:x}::{n:x}"
         ns.ip("addr", "add", f"{v4}/24", "dev", ifname)
         ns.ip("-6", "addr", "add", f"{v6}/64", "dev", ifname, "nodad")
+        # No multicast route is needed although a fresh namespace has no
+        # default route: zeroconf sends from per-interface sockets with
+        # IP_MULTICAST_IF set, which bypasses the routing table's choice.
         ns.ip("link", "set", ifname, "up")
-        # No default route exists in a fresh namespace; without a multicast
-        # route sendto(224.0.0.251) fails with ENETUNREACH on sockets that did
-        # not set IP_MULTICAST_IF (the wildcard listen socket).
-        ns.ip("route", "add", "224.0.0.0/4", "dev", ifname)
         ns.ifname = ifname
         ns.addresses = [v4, v6]
 
@@ -208,7 +207,7 @@ class NsProcess:
     def __init__(self, ns: Namespace, argv: Sequence[str], env: dict[str, str]) -> None:
         # stderr goes to a file, not a pipe: nobody drains it while the test
         # waits on stdout, and a chatty child must not block on a full pipe.
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in cleanup()
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", ns.name, *argv],
             stdin=subprocess.PIPE,

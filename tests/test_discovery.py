@@ -170,7 +170,15 @@ def advertiser_args(**config: Any) -> list[str]:
 def wait_for_event(
     child: NsProcess, predicate: Callable[[dict[str, Any]], bool], timeout: float
 ) -> dict[str, Any]:
-    """The first JSON line from ``child`` satisfying ``predicate``, within ``timeout``."""
+    """The first JSON line from ``child`` satisfying ``predicate``, within ``timeout``.
+
+    Lines read earlier count too: events of different services arrive in no
+    fixed order, and waiting for one must not throw away the other.
+    """
+    for line in child.lines:
+        event = json.loads(line)
+        if predicate(event):
+            return event
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -215,7 +223,7 @@ def test_advertised_appliance_is_resolved_from_the_lan_and_gone_after_close(
 
     kiosk_name = full_name(started, KIOSK)
     found = wait_for_event(
-        watcher, lambda e: e["name"] == kiosk_name and e["event"] != "removed", timeout=10
+        watcher, lambda e: e.get("name") == kiosk_name and e["event"] != "removed", timeout=10
     )
     assert found["host"] == "queue-a1b2c3.local."
     assert found["port"] == 8123
@@ -232,7 +240,7 @@ def test_advertised_appliance_is_resolved_from_the_lan_and_gone_after_close(
 
     http_name = full_name(started, HTTP)
     http = wait_for_event(
-        watcher, lambda e: e["name"] == http_name and e["event"] != "removed", timeout=10
+        watcher, lambda e: e.get("name") == http_name and e["event"] != "removed", timeout=10
     )
     assert http["port"] == 8123
     assert http["txt"]["path"] == "/"
@@ -245,7 +253,7 @@ def test_advertised_appliance_is_resolved_from_the_lan_and_gone_after_close(
     # Goodbye packets (TTL 0) make the tablet drop it in ~1 s rather than
     # after the 75-minute PTR TTL.
     wait_for_event(
-        watcher, lambda e: e["name"] == kiosk_name and e["event"] == "removed", timeout=10
+        watcher, lambda e: e.get("name") == kiosk_name and e["event"] == "removed", timeout=10
     )
 
 
@@ -287,9 +295,7 @@ def test_second_appliance_with_the_same_name_gets_a_distinct_name_and_host(
     assert by_name[second_started["names"][KIOSK]]["host"] == "queue-222bbb.local."
 
 
-def test_address_change_is_reannounced(
-    lab: netns.Lab, spawn: Callable[..., NsProcess]
-) -> None:
+def test_address_change_is_reannounced(lab: netns.Lab, spawn: Callable[..., NsProcess]) -> None:
     shop_pc, tablet = lab.pair()
     watcher = spawn(tablet, WATCHER, [])
     wait_for_event(watcher, lambda e: e["event"] == "ready", timeout=10)
@@ -300,14 +306,14 @@ def test_address_change_is_reannounced(
     )
     started = wait_for_event(appliance, lambda e: e["event"] == "started", timeout=20)
     kiosk_name = full_name(started, KIOSK)
-    wait_for_event(watcher, lambda e: e["name"] == kiosk_name, timeout=10)
+    wait_for_event(watcher, lambda e: e.get("name") == kiosk_name, timeout=10)
 
     # As when DHCP hands the PC a new lease.
     new_address = f"10.201.{lab.subnet}.77"
     shop_pc.ip("addr", "add", f"{new_address}/24", "dev", str(shop_pc.ifname))
     wait_for_event(
         watcher,
-        lambda e: e["name"] == kiosk_name and new_address in e.get("addresses", []),
+        lambda e: e.get("name") == kiosk_name and new_address in e.get("addresses", []),
         timeout=10,
     )
 
@@ -338,15 +344,11 @@ def test_start_without_any_network_returns_promptly_and_closes_cleanly(
         asyncio.run(scenario())
 
 
-def test_registration_happens_once_a_network_appears(
-    lab: netns.Lab, no_thread_leak: None
-) -> None:
+def test_registration_happens_once_a_network_appears(lab: netns.Lab, no_thread_leak: None) -> None:
     offline = lab.namespace("late", loopback_up=False)
 
     async def scenario() -> None:
-        adv = discovery.Advertiser(
-            port=8000, install_id="late01", version="1", watch_interval=0.2
-        )
+        adv = discovery.Advertiser(port=8000, install_id="late01", version="1", watch_interval=0.2)
         await adv.start()
         assert not adv.registered
         # The loopback coming up is the smallest "network appeared" there is.
@@ -362,9 +364,7 @@ def test_registration_happens_once_a_network_appears(
         asyncio.run(scenario())
 
 
-def test_loopback_advertiser_is_browsable_then_gone(
-    lab: netns.Lab, no_thread_leak: None
-) -> None:
+def test_loopback_advertiser_is_browsable_then_gone(lab: netns.Lab, no_thread_leak: None) -> None:
     ns = lab.namespace("lo")  # only lo, up: 127.0.0.1 as in DESIGN's test idiom
 
     async def scenario() -> None:
@@ -381,13 +381,43 @@ def test_loopback_advertiser_is_browsable_then_gone(
                 "host": "queue-f00ba4.local.",
                 "addresses": ["127.0.0.1"],
                 "port": 8765,
-                "txt": {"path": "/", "api": "/api/v1", "version": "2.0", "shop": "1",
-                        "id": "F00BA4"},
+                "txt": {
+                    "path": "/",
+                    "api": "/api/v1",
+                    "version": "2.0",
+                    "shop": "1",
+                    "id": "F00BA4",
+                },
             }
         ]
         await adv.close()
         assert not adv.registered
         assert await discovery.browse(timeout=1.0, interfaces=["127.0.0.1"]) == []
+
+    with netns.entered(ns):
+        asyncio.run(scenario())
+
+
+def test_close_during_probing_cancels_registration_promptly(
+    lab: netns.Lab, no_thread_leak: None
+) -> None:
+    ns = lab.namespace("quit")
+
+    async def scenario() -> None:
+        adv = discovery.Advertiser(port=8000, install_id="abc123", version="1")
+        starting = asyncio.create_task(adv.start())
+        deadline = time.monotonic() + 2.0
+        while adv._registering is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert adv._registering is not None
+        # Into the ~1.5 s probe window (three probes 500 ms apart), so the
+        # zeroconf instance exists and has sent probes when close() comes.
+        await asyncio.sleep(0.4)
+        began = time.monotonic()
+        await adv.close()
+        assert time.monotonic() - began < 1.0, "close() waited for probing to finish"
+        await asyncio.wait_for(starting, timeout=1.0)  # returns, doesn't raise
+        assert not adv.registered
 
     with netns.entered(ns):
         asyncio.run(scenario())
@@ -432,6 +462,19 @@ def test_lan_addresses_of_this_machine_exclude_loopback() -> None:
 def test_host_name_comes_from_the_install_id(install_id: str, host: str) -> None:
     adv = discovery.Advertiser(port=1, install_id=install_id, version="1")
     assert adv.host_name == host
+
+
+@pytest.mark.parametrize(
+    ("given", "label"),
+    [
+        ("Bob's Barbers", "Bob's Barbers"),
+        ("St. Mary's Clinic", "St  Mary's Clinic"),  # a dot would split the DNS label
+        ("   ", "Queue Kiosk"),
+        ("é" * 40, "é" * 28),  # 56 bytes: room left for the "-2" of a rename
+    ],
+)
+def test_instance_name_is_made_safe_for_dns_sd(given: str, label: str) -> None:
+    assert discovery._instance_label(given) == label
 
 
 def test_primary_url_prefers_the_lan_address(monkeypatch: pytest.MonkeyPatch) -> None:
