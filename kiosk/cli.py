@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default=None)
     _data_dir_arg(create)
 
+    watch = commands.add_parser("watch", help="show a shop's live queue in this terminal")
+    watch.add_argument("shop_id", type=int)
+    watch.add_argument("--url", default=f"http://127.0.0.1:{env_default('PORT', 8000)}")
+    watch.add_argument("--token", default=None, help="a staff token shows full names")
+    watch.add_argument("--count", type=int, default=None, help="exit after this many updates")
+
     backup = commands.add_parser("backup", help="online, consistent copy of the database")
     backup.add_argument("file", type=Path)
     _data_dir_arg(backup)
@@ -83,6 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         return token_create(args)
     if args.command == "backup":
         return backup(args)
+    if args.command == "watch":
+        from kiosk.watch import watch
+
+        try:
+            return asyncio.run(watch(args.shop_id, args.url, max_updates=args.count,
+                                     token=args.token))
+        except KeyboardInterrupt:
+            return 0
     parser.error(f"unknown command {args.command}")
     return 2
 
