@@ -104,6 +104,10 @@ class Conn:
     # While a resume replays the log, live messages wait here (then deduplicated).
     holding: list[Message] | None = None
     newest: dict[str, int] = field(default_factory=dict)  # snapshot key -> seq sent
+    # Event messages of one key go out in seq order, so one at or below the last sent
+    # is a duplicate: e.g. a live round that read its events before this socket
+    # subscribed, delivering after the socket's replay already sent them.
+    newest_event: dict[str, int] = field(default_factory=dict)
     closed: bool = False
     sent: int = 0
     dropped: int = 0
@@ -297,10 +301,15 @@ class Hub:
         if conn.holding is not None:
             conn.holding.append(message)
             return
-        if message.snapshot and message.key is not None and message.seq is not None:
-            if message.seq < conn.newest.get(message.key, -1):
-                return  # an older view than the socket already has
-            conn.newest[message.key] = message.seq
+        if message.key is not None and message.seq is not None:
+            if message.snapshot:
+                if message.seq < conn.newest.get(message.key, -1):
+                    return  # an older view than the socket already has
+                conn.newest[message.key] = message.seq
+            else:
+                if message.seq <= conn.newest_event.get(message.key, -1):
+                    return
+                conn.newest_event[message.key] = message.seq
         transport = conn.transport
         if transport.is_closing():
             return
@@ -365,12 +374,11 @@ class Hub:
         if conn.holding is None:
             conn.holding = []
 
-    def release(self, conn: Conn, topic: str, replayed_up_to: int) -> None:
-        """Deliver what arrived during a replay of `topic`, minus what it already sent."""
+    def release(self, conn: Conn) -> None:
+        """Deliver what arrived during a replay; `deliver` drops what it already sent."""
         held, conn.holding = conn.holding or [], None
         for message in held:
-            if message.key != topic or message.seq is None or message.seq > replayed_up_to:
-                self.deliver(conn, message)
+            self.deliver(conn, message)
 
     # ------------------------------------------------------------ shutdown and stats
 

@@ -290,23 +290,25 @@ def _providers_on_duty(shop: Shop) -> int:
     ).fetchone()[0]
 
 
-def waits_for_line(shop: Shop, line: list[QueueEntry], busy: list[QueueEntry]) -> dict[int, int]:
+def waits_for_line(
+    shop: Shop, line: list[dict[str, Any]], busy: list[dict[str, Any]]
+) -> dict[int, int]:
     """Estimated minutes for every waiting entry of a shop's line, in one pass."""
     shop_minutes = _shop_minutes(shop)
     per_provider = {
         pid: _provider_minutes(pid, shop_minutes)
-        for pid in {e.provider_id for e in (*line, *busy)} if pid is not None
+        for pid in {e["provider_id"] for e in (*line, *busy)} if pid is not None
     }
     on_duty = _providers_on_duty(shop)
     busy_by_provider: dict[int | None, int] = defaultdict(int)
     for entry in busy:
-        busy_by_provider[entry.provider_id] += 1
+        busy_by_provider[entry["provider_id"]] += 1
     ahead_by_provider: dict[int | None, int] = defaultdict(int)
     waits: dict[int, int] = {}
     for entry in line:  # ordered by position
-        pid = entry.provider_id
+        pid = entry["provider_id"]
         if pid is None:
-            waits[entry.id] = tickets.estimate_wait(
+            waits[entry["id"]] = tickets.estimate_wait(
                 ahead_same_provider=sum(v for k, v in ahead_by_provider.items() if k is not None),
                 ahead_unassigned=ahead_by_provider[None],
                 busy_same_provider=sum(busy_by_provider.values()),
@@ -315,7 +317,7 @@ def waits_for_line(shop: Shop, line: list[QueueEntry], busy: list[QueueEntry]) -
                 assigned=False,
             )
         else:
-            waits[entry.id] = tickets.estimate_wait(
+            waits[entry["id"]] = tickets.estimate_wait(
                 ahead_same_provider=ahead_by_provider[pid],
                 ahead_unassigned=ahead_by_provider[None],
                 busy_same_provider=busy_by_provider[pid],
@@ -422,24 +424,53 @@ def _put_at_front(shop: Shop, entry: QueueEntry) -> list[int]:
     return moved
 
 
+_ENTRY_KEYS = (
+    "id", "shop_id", "provider_id", "customer_id", "full_name", "phone", "ticket",
+    "position_in_queue", "status", "source", "appointment_id", "checked_in_at", "called_at",
+    "started_at", "completed_at",
+)
+_ENTRY_SELECT = (
+    "SELECT e.id, e.shop_id, e.provider_id, e.customer_id, e.full_name, c.phone, e.ticket, "
+    "e.position_in_queue, e.status, e.source, e.appointment_id, e.checked_in_at, e.called_at, "
+    "e.started_at, e.completed_at FROM queue_entry AS e JOIN customer AS c ON c.id = e.customer_id"
+)
+
+
+def _entries(where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Entries as dicts straight from SQL: the hub reads these on every change, and
+    building peewee models for them cost ten times the query."""
+    rows = _sql(f"{_ENTRY_SELECT} WHERE {where}", params).fetchall()
+    return [
+        {**dict(zip(_ENTRY_KEYS, row, strict=True)), "estimated_wait_minutes": None}
+        for row in rows
+    ]
+
+
+def _open_entries(shop: Shop) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the line by position, those called or in service by call time)."""
+    rows = _entries(
+        "e.shop_id = ? AND e.status IN ('CHECKED_IN', 'CALLED', 'IN_SERVICE')", (shop.id,)
+    )
+    line = sorted((r for r in rows if r["status"] == CHECKED_IN),
+                  key=lambda r: r["position_in_queue"])
+    busy = sorted(
+        (r for r in rows if r["status"] != CHECKED_IN),
+        key=lambda r: (r["status"] != IN_SERVICE, r["called_at"] or "", r["id"]),
+    )
+    return line, busy
+
+
 def _entries_full(shop: Shop, ids: list[int]) -> list[dict[str, Any]]:
     """Changed entries in full, for an event's data (their waits as of this change)."""
     if not ids:
         return []
-    rows = list(
-        QueueEntry.select(QueueEntry, Customer.id, Customer.phone)
-        .join(Customer, on=(QueueEntry.customer == Customer.id))
-        .where(QueueEntry.id.in_(ids))
-        .order_by(QueueEntry.id)
-    )
-    waits: dict[int, int] = {}
-    if any(r.status == CHECKED_IN for r in rows):
+    rows = _entries(f"e.id IN ({', '.join('?' * len(ids))}) ORDER BY e.id", tuple(ids))
+    if any(r["status"] == CHECKED_IN for r in rows):
         # The same estimate as the display's (queue_snapshot): those being served count.
-        busy = list(QueueEntry.select().where(
-            (QueueEntry.shop == shop.id) & QueueEntry.status.in_((CALLED, IN_SERVICE))
-        ))
-        waits = waits_for_line(shop, _line(shop), busy)
-    return [entry_dict(r, waits.get(r.id), r.customer.phone) for r in rows]
+        waits = waits_for_line(shop, *_open_entries(shop))
+        for row in rows:
+            row["estimated_wait_minutes"] = waits.get(row["id"])
+    return rows
 
 
 def _next_ticket(shop: Shop, day: str, prefix: str) -> str:
@@ -821,29 +852,39 @@ def _open_entry_of(appointment: Appointment) -> QueueEntry | None:
     )
 
 
+_APPOINTMENT_SELECT = (
+    "SELECT a.id, a.shop_id, a.provider_id, a.customer_id, a.date, a.slot, a.starts_at, "
+    "a.status, c.id, c.name, c.phone, c.age, c.gender, "
+    "(SELECT e.id FROM queue_entry AS e WHERE e.appointment_id = a.id "
+    " AND e.status IN ('CHECKED_IN', 'CALLED', 'IN_SERVICE') ORDER BY e.id DESC LIMIT 1) "
+    "FROM appointment AS a JOIN customer AS c ON c.id = a.customer_id"
+)
+
+
+def _appointment_rows(where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r[0], "shop_id": r[1], "provider_id": r[2], "customer_id": r[3],
+            "customer": {"id": r[8], "name": r[9], "phone": r[10], "age": r[11], "gender": r[12]},
+            "date": r[4], "slot": r[5], "starts_at": r[6], "status": r[7], "queue_entry_id": r[13],
+        }
+        for r in _sql(f"{_APPOINTMENT_SELECT} WHERE {where}", params).fetchall()
+    ]
+
+
 def list_appointments(
     day: str, shop_id: int | None, provider_id: int | None
 ) -> list[dict[str, Any]]:
-    query = (
-        Appointment.select(Appointment, Customer)
-        .join(Customer, on=(Appointment.customer == Customer.id))
-        .where(Appointment.date == day)
-        .order_by(Appointment.provider, Appointment.slot, Appointment.id)
-    )
+    where, params = ["a.date = ?"], [day]
     if shop_id is not None:
-        query = query.where(Appointment.shop == shop_id)
+        where.append("a.shop_id = ?")
+        params.append(shop_id)
     if provider_id is not None:
-        query = query.where(Appointment.provider == provider_id)
-    appointments = list(query)
-    open_entries = dict(
-        QueueEntry.select(QueueEntry.appointment, QueueEntry.id)
-        .where(
-            QueueEntry.appointment.in_([a.id for a in appointments])
-            & QueueEntry.status.in_(OPEN)
-        )
-        .tuples()
-    ) if appointments else {}
-    return [appointment_dict(a, a.customer, open_entries.get(a.id)) for a in appointments]
+        where.append("a.provider_id = ?")
+        params.append(provider_id)
+    return _appointment_rows(
+        " AND ".join(where) + " ORDER BY a.provider_id, a.slot, a.id", tuple(params)
+    )
 
 
 def book(
@@ -973,18 +1014,10 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
     """The queue display object (seed 000's `get_queue_display_data`): every open
     ticket, who is being served, and today's appointments, as of `seq`."""
     shop = get_shop(shop_id)
-    rows = list(
-        QueueEntry.select(QueueEntry, Customer.id, Customer.phone)
-        .join(Customer, on=(QueueEntry.customer == Customer.id))
-        .where((QueueEntry.shop == shop.id) & QueueEntry.status.in_(OPEN))
-    )
-    line = sorted((r for r in rows if r.status == CHECKED_IN), key=lambda r: r.position_in_queue)
-    busy = sorted(
-        (r for r in rows if r.status != CHECKED_IN),
-        key=lambda r: (r.status != IN_SERVICE, r.called_at or "", r.id),
-    )
+    line, busy = _open_entries(shop)
     waits = waits_for_line(shop, line, busy)
-    serving = [entry_dict(r, None, r.customer.phone) for r in busy]
+    for entry in line:
+        entry["estimated_wait_minutes"] = waits[entry["id"]]
     today = shop_today(shop)
     appointments = list_appointments(today, shop.id, None)
     return {
@@ -993,8 +1026,8 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "shop_name": shop.name,
         "seq": eventlog.last_seq() if seq is None else seq,
         "version": shop.queue_version,
-        "queue_items": serving + [entry_dict(r, waits[r.id], r.customer.phone) for r in line],
-        "now_serving": serving,
+        "queue_items": busy + line,
+        "now_serving": busy,
         "appointments_today": {
             "date": today,
             "total": sum(1 for a in appointments if a["status"] != "cancelled"),
@@ -1044,46 +1077,38 @@ def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
     """Everything the central monitor shows for a date (seed 002), as neutral data:
     the providers in scope, the date's appointments with their tickets, and the
     date's walk-in tickets. The dialect shapes it into seed 002's JSON."""
-    providers = Provider.select().where(Provider.active).order_by(Provider.shop, Provider.id)
-    appointments = (
-        Appointment.select(Appointment, Customer)
-        .join(Customer, on=(Appointment.customer == Customer.id))
-        .where(Appointment.date == day)
-        .order_by(Appointment.slot, Appointment.id)
-    )
-    entries = (
-        QueueEntry.select(QueueEntry, Customer.id, Customer.phone)
-        .join(Customer, on=(QueueEntry.customer == Customer.id))
-        .where(QueueEntry.ticket_day == day)
-        .order_by(QueueEntry.id)
-    )
+    scope, params = ("", ()) if shop_id is None else (" AND shop_id = ?", (shop_id,))
     if shop_id is not None:
         get_shop(shop_id)
-        providers = providers.where(Provider.shop == shop_id)
-        appointments = appointments.where(Appointment.shop == shop_id)
-        entries = entries.where(QueueEntry.shop == shop_id)
-    entry_rows = list(entries)
+    providers = [
+        dict(zip(("id", "shop_id", "name", "code", "specialty", "active"), row, strict=True))
+        for row in _sql(
+            "SELECT id, shop_id, name, code, specialty, active FROM provider WHERE active"
+            f"{scope} ORDER BY shop_id, id", params,
+        ).fetchall()
+    ]
+    for provider in providers:
+        provider["active"] = bool(provider["active"])
+    appointments = _appointment_rows(
+        "a.date = ?" + scope.replace("shop_id", "a.shop_id") + " ORDER BY a.slot, a.id",
+        (day, *params),
+    )
+    entries = _entries(
+        "e.ticket_day = ?" + scope.replace("shop_id", "e.shop_id") + " ORDER BY e.id",
+        (day, *params),
+    )
     # An appointment's ticket: the newest one issued for it (a re-check-in after a
     # cancelled ticket shows the live one).
-    by_appointment = {e.appointment_id: e for e in entry_rows if e.appointment_id}
+    by_appointment = {e["appointment_id"]: e for e in entries if e["appointment_id"]}
+    for appointment in appointments:
+        appointment["entry"] = by_appointment.get(appointment["id"])
     return {
         "date": day,
         "shop_id": shop_id,
         "seq": eventlog.last_seq(),
-        "providers": [provider_dict(p) for p in providers],
-        "appointments": [
-            {
-                **appointment_dict(a, a.customer),
-                "entry": (
-                    entry_dict(by_appointment[a.id], None, a.customer.phone)
-                    if a.id in by_appointment else None
-                ),
-            }
-            for a in appointments
-        ],
-        "walk_ins": [
-            entry_dict(e, None, e.customer.phone) for e in entry_rows if not e.appointment_id
-        ],
+        "providers": providers,
+        "appointments": appointments,
+        "walk_ins": [e for e in entries if not e["appointment_id"]],
         "timestamp": iso_utc(utcnow()),
     }
 

@@ -76,7 +76,6 @@ async def replay(session: Session, group: Group, send_error) -> None:
         return
     hub, conn = session.hub, session.conn
     hub.hold(conn)
-    replayed_up_to = since
     try:
         oldest, newest = await session.read(eventlog.bounds)
         if since > newest or (oldest is not None and since < oldest - 1):
@@ -84,8 +83,11 @@ async def replay(session: Session, group: Group, send_error) -> None:
                                  f"{oldest}..{newest}); fetch the state again")
             return
         events = await session.read(eventlog.since, since, [group.topic])
-        session.send_messages(await hub.render_now(group, events, REPLAY))
-        if events:
-            replayed_up_to = events[-1].seq
+        missed = await hub.render_now(group, events, REPLAY)
+        # The replay goes out now, ahead of what was held meanwhile: through the hold it
+        # would be taken for live duplicates of itself and dropped by `release` (issue #3).
+        held, conn.holding = conn.holding, None
+        session.send_messages(missed)
+        conn.holding = held
     finally:
-        hub.release(conn, group.topic, replayed_up_to)
+        hub.release(conn)  # what arrived meanwhile; `deliver` drops what the replay sent
