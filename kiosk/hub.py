@@ -165,7 +165,10 @@ class Hub:
         self.messages_sent = 0
         self.messages_dropped = 0
         self.last_seq = 0
-        self._on_presence: list[Callable[[Conn, bool], None]] = []
+        # A connect-time rendering per group, valid while no newer event was published:
+        # a room of TVs reconnecting after a Wi-Fi drop costs one read and one render.
+        self._initial: dict[Group, tuple[int, list[Message]]] = {}
+        self._initial_pending: dict[Group, asyncio.Future] = {}
 
     # ------------------------------------------------------------ membership
 
@@ -194,6 +197,7 @@ class Hub:
         members.discard(conn)
         if not members:
             del self._groups[group]
+            self._initial.pop(group, None)
             groups = self._topics[group.topic]
             groups.discard(group)
             if not groups:
@@ -288,9 +292,35 @@ class Hub:
 
     async def render_now(self, group: Group, events: list[Event], mode: str) -> list[Message]:
         """Render for one socket outside a live round (connect, subscribe, replay)."""
+        if mode == INITIAL:
+            return await self._render_initial(group)
         dialect = self.dialects[group.dialect]
         reads = await self.run_reads(dialect.snapshot_reads(group, events, mode))
         return dialect.render(group, events, reads, mode)
+
+    async def _render_initial(self, group: Group) -> list[Message]:
+        cached = self._initial.get(group)
+        if cached is not None and cached[0] == self.last_seq:
+            return cached[1]
+        pending = self._initial_pending.get(group)
+        if pending is not None:  # someone is rendering this very view right now
+            return await asyncio.shield(pending)
+        as_of = self.last_seq  # the read below sees at least everything up to here
+        pending = self._initial_pending[group] = asyncio.get_running_loop().create_future()
+        try:
+            dialect = self.dialects[group.dialect]
+            reads = await self.run_reads(dialect.snapshot_reads(group, [], INITIAL))
+            messages = self.render(group, [], reads, INITIAL)
+            if group in self._groups:
+                self._initial[group] = (as_of, messages)
+            pending.set_result(messages)
+            return messages
+        except BaseException as exc:
+            pending.set_exception(exc)
+            pending.exception()  # retrieved: waiters get it, nobody logs it as lost
+            raise
+        finally:
+            del self._initial_pending[group]
 
     # ------------------------------------------------------------ delivery
 
