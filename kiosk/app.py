@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from kiosk import api, demo, eventlog, idempotency, services, sockets
+from kiosk import api, demo, eventlog, idempotency, pages, services, sockets
 from kiosk.auth import SlidingWindow, TokenCache
 from kiosk.config import Config
 from kiosk.db import DatabaseThread
 from kiosk.eventlog import SYSTEM
 from kiosk.hub import Hub
 from kiosk.keys import CONFIG, DB, HUB, RUNTIME, SELF_CHECKIN, TOKENS
-from kiosk.paths import web_root
 from kiosk.state import Runtime
 
 log = logging.getLogger(__name__)
@@ -62,17 +61,6 @@ async def _prune_forever(db: DatabaseThread, retention_days: int) -> None:
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
-def bind_pages(app: web.Application) -> None:
-    root = web_root()
-
-    async def index(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(root / "index.html")
-
-    app.router.add_get("/", index)
-    # add_static refuses paths that escape the folder (no traversal).
-    app.router.add_static("/web/", root, append_version=False)
-
-
 def make_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.limits.http_body_bytes,
@@ -88,5 +76,5 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(sockets.hub_ctx)
     api.bind(app)
     sockets.bind(app)
-    bind_pages(app)
+    pages.bind(app)
     return app
