@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -19,13 +20,14 @@ from kiosk import validate as v
 from kiosk.auth import ANONYMOUS, Principal, require
 from kiosk.errors import (
     HTTP_STATUS,
+    Forbidden,
     InvalidField,
     KioskError,
     NotFound,
     RateLimited,
     Unauthorized,
 )
-from kiosk.keys import DB, HUB, RUNTIME, SELF_CHECKIN, TOKENS
+from kiosk.keys import CONFIG, DB, HUB, RUNTIME, SEEN, SELF_CHECKIN, TOKENS
 from kiosk.redaction import render
 
 log = logging.getLogger(__name__)
@@ -92,26 +94,62 @@ def _bearer(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
+SESSION_COOKIE = "qk_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _principal_for(request: web.Request, secret: str) -> Principal | None:
+    secret_hash = auth.hash_secret(secret)
+    cache = request.app[TOKENS]
+    principal = cache.get(secret_hash)
+    if principal is None:
+        principal = await request.app[DB].run(
+            auth.find_token, secret_hash, services.iso_utc(services.utcnow())
+        )
+        if principal is not None:
+            cache.put(secret_hash, principal)
+    if principal is not None:
+        request.app[SEEN].add(principal.token_id)
+    return principal
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
-    secret = _bearer(request)
+    """Who is asking: a Bearer/?token= token, else the session cookie, else nobody
+    (display). Cookie-authenticated writes must come from our own pages (Origin)."""
     principal = ANONYMOUS
+    secret = _bearer(request)
     if secret is not None:
-        secret_hash = auth.hash_secret(secret)
-        cache = request.app[TOKENS]
-        principal = cache.get(secret_hash)
-        if principal is None:
-            principal = await request.app[DB].run(auth.find_token, secret_hash)
-            if principal is None:
-                if request.headers.get("Upgrade", "").lower() == "websocket":
-                    # A socket is told in its own dialect (e.g. connection:error + 1008).
-                    request[TOKEN_ERROR] = "this token is unknown or revoked"
-                    request[PRINCIPAL] = ANONYMOUS
-                    return await handler(request)
+        found = await _principal_for(request, secret)
+        if found is None:
+            if request.headers.get("Upgrade", "").lower() == "websocket":
+                # A socket is told in its own dialect (e.g. connection:error + 1008).
+                request[TOKEN_ERROR] = "this token is unknown or revoked"
+            else:
                 raise Unauthorized("this token is unknown or revoked")
-            cache.put(secret_hash, principal)
+        else:
+            principal = found
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+        # A stale cookie (logged out, revoked) is simply nobody: public pages still work.
+        found = await _principal_for(request, cookie)
+        if found is not None:
+            principal = replace(found, via_cookie=True)
+            if request.method not in SAFE_METHODS and not origin_ok(request, required=True):
+                raise Forbidden(
+                    "cross-site request refused: a cookie-authenticated write must come "
+                    "from this appliance's own pages",
+                    {"origin": request.headers.get("Origin")},
+                )
     request[PRINCIPAL] = principal
     return await handler(request)
+
+
+def origin_ok(request: web.Request, *, required: bool = False) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return not required
+    allowed = request.app[CONFIG].allowed_origins + request.app[RUNTIME].settings.allowed_origins
+    return auth.origin_allowed(origin, request.scheme, request.host, allowed)
 
 
 def principal_of(request: web.Request) -> Principal:
@@ -267,13 +305,15 @@ def _self_checkin_limited(request: web.Request, use_case):
     The limit is checked inside the idempotent write (on the database thread, like
     every other use of the window), so a retry of a join that already got its answer
     replays that answer instead of spending the budget or getting a 429."""
-    if not request.app[RUNTIME].self_checkin:
+    current = request.app[RUNTIME].settings
+    if not current.self_checkin:
         raise Unauthorized("self check-in is switched off here; please ask at the desk")
     window = request.app[SELF_CHECKIN]
     address = request.remote or "?"
+    limit, window_s = current.limits.self_checkin_joins, current.limits.self_checkin_window_s
 
     def limited(*args: Any):
-        wait_s = window.check(address)
+        wait_s = window.check(address, limit, window_s)
         if wait_s > 0:
             raise RateLimited(
                 "too many check-ins from this device; please ask at the desk",

@@ -1,4 +1,4 @@
-"""The `kiosk` command: serve (the default), token, backup."""
+"""The `kiosk` command: serve (the default), token, backup, watch, discover."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def _config_from(args: argparse.Namespace) -> Config:
         demo=args.demo,
         refresh_s=args.refresh,
         access_log=args.access_log,
+        allowed_origins=tuple(o.rstrip("/") for o in args.allow_origin),
     )
     if args.data_dir is not None:
         config = replace(config, data_dir=Path(args.data_dir))
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--refresh", type=float, default=30.0,
                        help="seconds between periodic full queue refreshes")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="another site whose pages may use this appliance (repeatable)")
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -74,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="online, consistent copy of the database")
     backup.add_argument("file", type=Path)
     _data_dir_arg(backup)
+
+    discover = commands.add_parser("discover", help="list Queue Kiosk appliances on the LAN (mDNS)")
+    discover.add_argument("--timeout", type=float, default=3.0,
+                          help="seconds to listen for answers (default 3)")
     return parser
 
 
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return token_create(args)
     if args.command == "backup":
         return backup(args)
+    if args.command == "discover":
+        return discover(args.timeout)
     if args.command == "watch":
         from kiosk.watch import watch
 
@@ -113,6 +122,7 @@ async def _serve(config: Config) -> None:
     from aiohttp import web
 
     from kiosk.app import make_app
+    from kiosk.keys import RUNTIME
 
     app = make_app(config)
     # No access log by default: a shop owner reads the log for problems, and a line
@@ -139,8 +149,14 @@ async def _serve(config: Config) -> None:
     # address would send tablets to a closed door.
     if config.mdns and config.host in ("0.0.0.0", "::", ""):
         advertiser = await _advertise(app, port)
+    first_page = local + "/"
+    setup_secret = app[RUNTIME].setup_secret
+    if setup_secret is not None:
+        # Only someone at this PC sees this link: that is what makes the claim safe.
+        first_page = f"{local}/admin?setup={setup_secret}"
+        print(f"First run: set the owner's PIN at {first_page}", flush=True)
     if config.open_browser:
-        threading.Thread(target=webbrowser.open, args=(local + "/",), daemon=True).start()
+        threading.Thread(target=webbrowser.open, args=(first_page,), daemon=True).start()
     try:
         await stop.wait()
     finally:
@@ -164,6 +180,33 @@ async def _advertise(app, port: int):
           f"(also {advertiser.host_name.rstrip('.')}:{port})", flush=True)
     print(discovery.qr_terminal(f"{url}/kiosk"), flush=True)
     return advertiser
+
+
+def discover(timeout: float) -> int:
+    """Print one line per appliance found: name, address:port, version, shop, id, host."""
+    from kiosk import discovery
+
+    try:
+        found = asyncio.run(discovery.browse(timeout=max(0.0, timeout)))
+    except KeyboardInterrupt:
+        return 0
+    if not found:
+        print("no appliances found", flush=True)
+        return 0
+    for service in found:
+        addresses = service["addresses"]
+        address = addresses[0] if addresses else service["host"].rstrip(".")
+        if ":" in address:  # IPv6
+            address = f"[{address}]"
+        txt = service["txt"]
+        fields = [
+            service["name"],
+            f"{address}:{service['port']}",
+            *(f"{key}={txt.get(key, '')}" for key in ("version", "shop", "id")),
+            f"host={service['host'].rstrip('.')}",
+        ]
+        print("\t".join(fields), flush=True)
+    return 0
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

@@ -19,16 +19,6 @@ def default_data_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Abuse limits (SPEC §8 defaults); tests and benchmarks may raise them."""
-
-    http_body_bytes: int = 1024 * 1024
-    ws_message_bytes: int = 64 * 1024
-    self_checkin_joins: int = 5
-    self_checkin_window_s: float = 600.0
-
-
-@dataclass(frozen=True)
 class Config:
     host: str = "0.0.0.0"
     port: int = 8000
@@ -39,7 +29,10 @@ class Config:
     refresh_s: float = 30.0
     access_log: bool = False
     event_retention_days: int = 30
-    limits: Limits = field(default_factory=Limits)
+    http_body_bytes: int = 1024 * 1024  # larger request bodies: 413
+    # Origins besides our own whose pages may open sockets and send cookie writes
+    # (--allow-origin); the owner can add more in the settings.
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:

@@ -35,7 +35,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -54,6 +54,21 @@ MIGRATIONS: dict[int, list[str]] = {
         'FOREIGN KEY ("seq") REFERENCES "event" ("seq") ON DELETE CASCADE) WITHOUT ROWID',
         'INSERT OR IGNORE INTO "event_topic" ("topic", "seq") '
         'SELECT j.value, e.seq FROM "event" AS e, json_each(e.topics) AS j',
+    ],
+    # v3: people and devices. Staff members log in with a named PIN; a token may be a
+    # script's API token, a paired tablet/TV, or a PIN login's session; pairing links.
+    3: [
+        'CREATE TABLE IF NOT EXISTS "staff" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"name" TEXT NOT NULL, "role" TEXT NOT NULL, "pin_hash" TEXT NOT NULL, '
+        '"created_at" TEXT NOT NULL, "disabled_at" TEXT)',
+        """ALTER TABLE "token" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'api'""",
+        'ALTER TABLE "token" ADD COLUMN "expires_at" TEXT',
+        'ALTER TABLE "token" ADD COLUMN "staff_id" INTEGER '
+        'REFERENCES "staff" ("id") ON DELETE CASCADE',
+        'CREATE INDEX IF NOT EXISTS "token_staff_id" ON "token" ("staff_id")',
+        'CREATE TABLE IF NOT EXISTS "pairing" ("code_hash" TEXT NOT NULL PRIMARY KEY, '
+        '"role" TEXT NOT NULL, "name" TEXT NOT NULL, "expires_at" TEXT NOT NULL, '
+        '"used_at" TEXT)',
     ],
 }
 

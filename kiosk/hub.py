@@ -38,6 +38,9 @@ BACKLOG_BYTES = 64 * 1024
 MAX_EVENT_BACKLOG = 256
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_GOING_AWAY = 1001
+CLOSE_NO_HEARTBEAT = 4408
+MISSED_HEARTBEATS = 2  # SPEC §8: closed after 2 missed
+PING_FRAME = b"\x89\x00"  # an empty ping, the same bytes for every socket
 BROADCAST = "*"  # the topic of an event posted with neither room nor user
 
 
@@ -111,6 +114,7 @@ class Conn:
     closed: bool = False
     sent: int = 0
     dropped: int = 0
+    missed_heartbeats: int = 0
 
     @property
     def audience(self) -> Audience:
@@ -409,6 +413,19 @@ class Hub:
         held, conn.holding = conn.holding or [], None
         for message in held:
             self.deliver(conn, message)
+
+    def heartbeat(self) -> None:
+        """One timer for every socket: ping each, close those that missed two pings."""
+        for conn in list(self.conns):
+            if conn.missed_heartbeats >= MISSED_HEARTBEATS:
+                self.detach(conn)
+                asyncio.get_running_loop().create_task(
+                    close_socket(conn.ws, CLOSE_NO_HEARTBEAT, b"no answer to heartbeat")
+                )
+                continue
+            conn.missed_heartbeats += 1
+            if not conn.transport.is_closing():
+                conn.transport.write(PING_FRAME)
 
     # ------------------------------------------------------------ shutdown and stats
 

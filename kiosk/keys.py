@@ -22,3 +22,5 @@ TOKENS = web.AppKey["TokenCache"]("tokens")
 SELF_CHECKIN = web.AppKey["SlidingWindow"]("self_checkin")
 RUNTIME = web.AppKey["Runtime"]("runtime")
 HUB = web.AppKey["Hub"]("hub")
+# Token ids used since the last flush of their last-seen times (one write a minute).
+SEEN = web.AppKey("seen", set)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CompositeKey,
@@ -150,7 +151,21 @@ class EventTopic(BaseModel):
         without_rowid = True
 
 
+class Staff(BaseModel):
+    """A person with a PIN: the owner (admin) and the staff who run the queue."""
+
+    id = AutoField()
+    name = TextField()
+    role = TextField()  # staff | admin
+    pin_hash = TextField()  # scrypt, salted (auth.hash_pin)
+    created_at = TextField()
+    disabled_at = TextField(null=True)
+
+
 class Token(BaseModel):
+    """Anything that authenticates: a script's API token, a paired tablet or TV, or a
+    staff member's PIN-login session (the cookie)."""
+
     id = AutoField()
     name = TextField()
     role = TextField()
@@ -158,6 +173,20 @@ class Token(BaseModel):
     created_at = TextField()
     last_seen_at = TextField(null=True)
     revoked_at = TextField(null=True)
+    # SQL-side default so files upgraded by ALTER TABLE match fresh ones exactly.
+    kind = TextField(default="api", constraints=[SQL("DEFAULT 'api'")])  # api|device|session
+    expires_at = TextField(null=True)
+    staff = ForeignKeyField(Staff, null=True, on_delete="CASCADE")
+
+
+class Pairing(BaseModel):
+    """A one-time link that turns a tablet or TV into a paired device (10 minutes)."""
+
+    code_hash = TextField(primary_key=True)
+    role = TextField()
+    name = TextField()
+    expires_at = TextField()
+    used_at = TextField(null=True)
 
 
 class IdempotencyKey(BaseModel):
@@ -183,7 +212,9 @@ MODELS: list[type[BaseModel]] = [
     TicketCounter,
     Event,
     EventTopic,
+    Staff,
     Token,
+    Pairing,
     IdempotencyKey,
 ]
 

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import JOIN, fn
 
-from kiosk import eventlog, tickets
+from kiosk import eventlog, settings, tickets
 from kiosk.db import Outcome
 from kiosk.errors import Conflict, InvalidField, InvalidTransition, NotFound, StaleVersion
 from kiosk.eventlog import Actor
@@ -1026,6 +1026,7 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "shop_name": shop.name,
         "seq": eventlog.last_seq() if seq is None else seq,
         "version": shop.queue_version,
+        "display": settings.load().public(),
         "queue_items": busy + line,
         "now_serving": busy,
         "appointments_today": {

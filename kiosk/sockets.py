@@ -16,7 +16,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from kiosk import services
-from kiosk.api import PRINCIPAL, TOKEN_ERROR
+from kiosk.api import PRINCIPAL, TOKEN_ERROR, origin_ok
+from kiosk.auth import TokenBucket
 from kiosk.dialects.appointments import Appointments
 from kiosk.dialects.base import Session
 from kiosk.dialects.central import Central
@@ -25,11 +26,10 @@ from kiosk.dialects.rooms import Rooms
 from kiosk.dialects.shop_queue import CLOSE_UNKNOWN_SHOP, ShopQueue
 from kiosk.errors import NotFound
 from kiosk.hub import Conn, Hub
-from kiosk.keys import CONFIG, DB, HUB
+from kiosk.keys import CONFIG, DB, HUB, RUNTIME
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_S = 20.0
 
 SHOP_QUEUE_000 = ShopQueue(with_new_entry=False)
 SHOP_QUEUE_001 = ShopQueue(with_new_entry=True)
@@ -74,12 +74,41 @@ PRESENCE = web.AppKey("presence", _Presence)
 
 async def _serve(request: web.Request, dialect, **params: Any) -> web.WebSocketResponse:
     app = request.app
+    limits = app[RUNTIME].settings.limits
+    if not origin_ok(request):
+        # Cross-site WebSocket hijacking: a page on another site would ride on this
+        # browser's cookie. Refused before the upgrade (SPEC §8: HTTP 403).
+        raise web.HTTPForbidden(text="pages from this origin may not open sockets here")
+    address = request.remote or "?"
+    per_address = app[SOCKETS_PER_ADDRESS]
+    if per_address[address] >= limits.ws_per_address:
+        raise web.HTTPTooManyRequests(
+            text=f"at most {limits.ws_per_address} sockets per address",
+            headers={"Retry-After": "10"},
+        )
     ws = web.WebSocketResponse(
-        heartbeat=HEARTBEAT_S,
-        max_msg_size=app[CONFIG].limits.ws_message_bytes,  # larger: closed with 1009
+        # The hub pings every socket from one timer and closes those that miss two
+        # (cheaper than a timer per socket); so we see pongs ourselves.
+        autoping=False,
+        # Up to the limit is fine, one byte more is closed with 1009; aiohttp refuses a
+        # message of exactly max_msg_size, hence the + 1 (issue #3).
+        max_msg_size=limits.ws_message_bytes + 1,
         compress=False,  # per-socket deflate costs ~10x CPU and memory at hundreds of screens
     )
     await ws.prepare(request)
+    per_address[address] += 1
+    try:
+        return await _converse(request, ws, dialect, params)
+    finally:
+        per_address[address] -= 1
+        if per_address[address] <= 0:
+            del per_address[address]
+
+
+async def _converse(
+    request: web.Request, ws: web.WebSocketResponse, dialect, params: dict[str, Any]
+) -> web.WebSocketResponse:
+    app = request.app
     hub = app[HUB]
     principal = request[PRINCIPAL]
     conn = Conn(ws, request.transport, dialect.name, principal, request.remote, dialect.overflow)
@@ -95,8 +124,7 @@ async def _serve(request: web.Request, dialect, **params: Any) -> web.WebSocketR
         await ws.close(code=CLOSE_POLICY, message=reason.encode()[:120])
         return ws
     if "since" in request.query and since is None:
-        hub.send(conn, {"type": "error", "code": "bad_since",
-                        "message": "since must be a non-negative integer seq"})
+        hub.send(conn, _error(dialect, "bad_since", "since must be a non-negative integer seq"))
 
     hub.attach(conn)
     app[PRESENCE].opened(hub, conn)
@@ -105,17 +133,36 @@ async def _serve(request: web.Request, dialect, **params: Any) -> web.WebSocketR
             await ws.close(code=CLOSE_UNKNOWN_SHOP, message=b"unknown shop or provider")
             return ws
         await dialect.open(session, **_open_args(dialect, params))
+        bucket = TokenBucket(app[RUNTIME].settings.limits.ws_burst)
         async for msg in ws:
+            conn.missed_heartbeats = 0  # anything from the peer proves it is alive
+            if msg.type is WSMsgType.PING:
+                await ws.pong(msg.data)
+                continue
+            if msg.type is WSMsgType.PONG:
+                continue
+            limits = app[RUNTIME].settings.limits
+            if not bucket.take(limits.ws_messages_per_s, limits.ws_burst):
+                hub.detach(conn)
+                await ws.close(code=CLOSE_POLICY, message=b"too many messages")
+                break
             if msg.type is WSMsgType.TEXT:
                 await dialect.receive(session, msg.data)
             elif msg.type is WSMsgType.BINARY:
-                hub.send(conn, {"type": "error", "message": "send text (JSON), not binary"})
+                hub.send(conn, _error(dialect, "binary", "send text (JSON), not binary"))
     except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
         hub.detach(conn)
         app[PRESENCE].closed(hub, conn)
     return ws
+
+
+def _error(dialect, code: str, message: str) -> dict[str, Any]:
+    """An error in the socket's own dialect (channels errors are envelopes, SPEC §8)."""
+    if dialect is CHANNELS:
+        return envelope("error", {"code": code, "message": message})
+    return {"type": "error", "code": code, "message": message}
 
 
 async def _path_is_known(session: Session, dialect, params: dict[str, Any]) -> bool:
@@ -172,14 +219,24 @@ async def channels(request: web.Request) -> web.WebSocketResponse:
 
 
 async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The periodic full refresh of seed 000, and 1001 to every socket on stop."""
-    refresher = asyncio.create_task(_refresh_forever(app[HUB], app[CONFIG].refresh_s))
+    """The periodic full refresh of seed 000 and the heartbeat of every socket."""
+    chores = [
+        asyncio.create_task(_refresh_forever(app[HUB], app[CONFIG].refresh_s)),
+        asyncio.create_task(_heartbeat_forever(app)),
+    ]
     try:
         yield
     finally:
-        refresher.cancel()
+        for chore in chores:
+            chore.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+            await asyncio.gather(*chores)
+
+
+async def _heartbeat_forever(app: web.Application) -> None:
+    while True:
+        await asyncio.sleep(app[RUNTIME].settings.limits.heartbeat_s)
+        app[HUB].heartbeat()
 
 
 async def _refresh_forever(hub: Hub, every_s: float) -> None:
@@ -193,8 +250,12 @@ async def _going_away(app: web.Application) -> None:
     await app[HUB].close_all()
 
 
+SOCKETS_PER_ADDRESS = web.AppKey("sockets_per_address", Counter)
+
+
 def bind(app: web.Application) -> None:
     app[PRESENCE] = _Presence()
+    app[SOCKETS_PER_ADDRESS] = Counter()
     app.on_shutdown.append(_going_away)
     r = app.router
     r.add_get("/ws/queue/{shop_id}", shop_queue_000)

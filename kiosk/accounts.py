@@ -1,0 +1,245 @@
+"""People and devices: staff PINs, sessions, API tokens, pairing links, settings, audit.
+
+Database-thread use cases like services.py: each change appends one event, so the
+audit trail names who did it. Slow PIN hashing never runs here (it would stall every
+write behind it): callers hash or verify on a worker thread and pass the result in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from kiosk import eventlog, settings
+from kiosk.auth import ROLES, create_token
+from kiosk.db import Outcome
+from kiosk.errors import Conflict, Forbidden, InvalidField, NotFound
+from kiosk.models import Pairing, Staff, Token
+from kiosk.services import Ctx, iso_utc, utcnow
+
+ADMIN_TOPICS = ["admin"]
+SESSION_HOURS = 16  # a working day on one login
+DEVICE_DAYS = 400  # a paired tablet stays paired (browsers cap cookies near this)
+PAIRING_MINUTES = 10
+STAFF_ROLES = ("staff", "admin")
+
+
+def _event(ctx: Ctx, type: str, **data: Any) -> eventlog.Event:
+    return eventlog.append(
+        type=type, at=iso_utc(utcnow()), shop_id=None, actor=ctx.actor,
+        topics=ADMIN_TOPICS, data=data,
+    )
+
+
+def _later(**delta: float) -> str:
+    return iso_utc(utcnow() + timedelta(**delta))
+
+
+def staff_dict(staff: Staff) -> dict[str, Any]:
+    return {"id": staff.id, "name": staff.name, "role": staff.role,
+            "created_at": staff.created_at, "disabled": staff.disabled_at is not None}
+
+
+def token_dict(token: Token) -> dict[str, Any]:
+    return {
+        "id": token.id, "name": token.name, "role": token.role, "kind": token.kind,
+        "created_at": token.created_at, "last_seen_at": token.last_seen_at,
+        "expires_at": token.expires_at, "revoked": token.revoked_at is not None,
+        "staff_id": token.staff_id,
+    }
+
+
+# ---------------------------------------------------------------- first run and PINs
+
+
+def claimed() -> bool:
+    """Has the owner set an admin PIN yet?"""
+    return Staff.select().where((Staff.role == "admin") & Staff.disabled_at.is_null()).exists()
+
+
+def pin_hashes() -> list[tuple[int, str]]:
+    """Every active staff member's PIN hash, for a login to check off-thread."""
+    return list(
+        Staff.select(Staff.id, Staff.pin_hash).where(Staff.disabled_at.is_null()).tuples()
+    )
+
+
+def _session(staff: Staff) -> tuple[Token, str]:
+    token, secret = create_token(staff.role, staff.name, iso_utc(utcnow()))
+    token.kind = "session"
+    token.staff = staff.id
+    token.expires_at = _later(hours=SESSION_HOURS)
+    token.save()
+    return token, secret
+
+
+def claim(ctx: Ctx, name: str, pin_hash: str) -> Outcome:
+    """The owner's first-run claim: an admin PIN and a session, once only."""
+    if claimed():
+        raise Forbidden("this appliance has already been set up; log in with a PIN")
+    staff = Staff.create(name=name, role="admin", pin_hash=pin_hash, created_at=iso_utc(utcnow()))
+    _, secret = _session(staff)
+    event = _event(ctx, "appliance_claimed", staff=staff_dict(staff))
+    return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
+
+
+def login(ctx: Ctx, staff_id: int) -> Outcome:
+    staff = Staff.get_or_none((Staff.id == staff_id) & Staff.disabled_at.is_null())
+    if staff is None:
+        raise NotFound("that staff member no longer exists")
+    token, secret = _session(staff)
+    ctx = Ctx(eventlog.Actor(role=staff.role, token_id=token.id, name=staff.name,
+                             address=ctx.actor.address))
+    event = _event(ctx, "staff_logged_in", staff=staff_dict(staff))
+    return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
+
+
+def logout(ctx: Ctx, token_id: int) -> Outcome:
+    Token.update(revoked_at=iso_utc(utcnow())).where(
+        (Token.id == token_id) & (Token.kind == "session")
+    ).execute()
+    return Outcome({"logged_out": True}, (_event(ctx, "staff_logged_out", token_id=token_id),))
+
+
+def list_staff() -> list[dict[str, Any]]:
+    return [staff_dict(s) for s in Staff.select().order_by(Staff.id)]
+
+
+def create_staff(ctx: Ctx, name: str, role: str, pin_hash: str, pin_taken: bool) -> Outcome:
+    if role not in STAFF_ROLES:
+        raise InvalidField("role", "must be staff or admin")
+    if pin_taken:  # a login is a PIN alone, so two people cannot share one
+        raise Conflict("another staff member already has this PIN; choose another")
+    staff = Staff.create(name=name, role=role, pin_hash=pin_hash, created_at=iso_utc(utcnow()))
+    body = staff_dict(staff)
+    return Outcome(body, (_event(ctx, "staff_created", staff=body),))
+
+
+def disable_staff(ctx: Ctx, staff_id: int) -> Outcome:
+    staff = Staff.get_or_none(Staff.id == staff_id)
+    if staff is None:
+        raise NotFound(f"no staff member {staff_id}")
+    if staff.role == "admin" and Staff.select().where(
+        (Staff.role == "admin") & Staff.disabled_at.is_null() & (Staff.id != staff.id)
+    ).count() == 0:
+        raise Conflict("this is the last admin; add another admin first")
+    staff.disabled_at = iso_utc(utcnow())
+    staff.save()
+    Token.update(revoked_at=staff.disabled_at).where(
+        (Token.staff == staff.id) & Token.revoked_at.is_null()
+    ).execute()
+    body = staff_dict(staff)
+    return Outcome(body, (_event(ctx, "staff_disabled", staff=body),))
+
+
+# ---------------------------------------------------------------- tokens and devices
+
+
+def list_tokens() -> list[dict[str, Any]]:
+    return [
+        token_dict(t)
+        for t in Token.select().where(Token.revoked_at.is_null()).order_by(Token.id)
+    ]
+
+
+def issue_token(ctx: Ctx, role: str, name: str, kind: str = "api") -> Outcome:
+    if role not in ROLES:
+        raise InvalidField("role", f"must be one of {', '.join(ROLES)}")
+    token, secret = create_token(role, name, iso_utc(utcnow()))
+    if kind != "api":
+        token.kind = kind
+        token.expires_at = _later(days=DEVICE_DAYS)
+        token.save()
+    body = token_dict(token)
+    event = _event(ctx, "token_created", token=body)
+    return Outcome({**body, "token": secret}, (event,))
+
+
+def revoke_token(ctx: Ctx, token_id: int) -> Outcome:
+    token = Token.get_or_none(Token.id == token_id)
+    if token is None or token.revoked_at is not None:
+        raise NotFound(f"no active token {token_id}")
+    token.revoked_at = iso_utc(utcnow())
+    token.save()
+    body = token_dict(token)
+    return Outcome(body, (_event(ctx, "token_revoked", token=body),))
+
+
+def touch(token_ids: list[int]) -> None:
+    """Last seen, for the devices list; batched so it costs one write a minute."""
+    if token_ids:
+        Token.update(last_seen_at=iso_utc(utcnow())).where(Token.id.in_(token_ids)).execute()
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def start_pairing(ctx: Ctx, role: str, name: str) -> Outcome:
+    if role not in ("kiosk", "display"):
+        raise InvalidField("role", "a paired device is a kiosk or a display")
+    code = secrets.token_urlsafe(12)
+    expires_at = _later(minutes=PAIRING_MINUTES)
+    Pairing.create(code_hash=_code_hash(code), role=role, name=name, expires_at=expires_at)
+    event = _event(ctx, "pairing_started", role=role, name=name, expires_at=expires_at)
+    return Outcome({"code": code, "role": role, "name": name, "expires_at": expires_at}, (event,))
+
+
+def redeem_pairing(ctx: Ctx, code: str) -> Outcome:
+    """The device opened its link: it becomes a paired device, once."""
+    pairing = Pairing.get_or_none(Pairing.code_hash == _code_hash(code))
+    if pairing is None or pairing.used_at is not None or pairing.expires_at < iso_utc(utcnow()):
+        raise NotFound("this pairing link is used up or expired; make a new one at /admin")
+    pairing.used_at = iso_utc(utcnow())
+    pairing.save()
+    token, secret = create_token(pairing.role, pairing.name, pairing.used_at)
+    token.kind = "device"
+    token.expires_at = _later(days=DEVICE_DAYS)
+    token.save()
+    body = token_dict(token)
+    return Outcome({**body, "secret": secret}, (_event(ctx, "device_paired", token=body),))
+
+
+# ---------------------------------------------------------------- settings and audit
+
+
+def update_settings(ctx: Ctx, current: settings.Settings, changes: dict[str, Any]) -> Outcome:
+    new = settings.changed(current, changes)
+    settings.store(new)
+    # Every shop's screens show the display settings: let their queue views refresh.
+    from kiosk.models import Shop
+
+    topics = ADMIN_TOPICS + [f"queue:{shop_id}" for (shop_id,) in Shop.select(Shop.id).tuples()]
+    event = eventlog.append(
+        type="settings_updated", at=iso_utc(utcnow()), shop_id=None, actor=ctx.actor,
+        topics=topics, data={"changes": changes, "settings": new.as_dict()},
+    )
+    return Outcome(new, (event,))
+
+
+def audit(limit: int, before: int | None) -> list[dict[str, Any]]:
+    """Recent actions, newest first, with who did them (relayed chatter excluded)."""
+    return [
+        {"seq": e.seq, "at": e.at, "type": e.type, "shop_id": e.shop_id, "actor": e.actor,
+         "summary": summary(e)}
+        for e in eventlog.recent(limit, before)
+    ]
+
+
+def summary(event: eventlog.Event) -> str:
+    data = event.data
+    entries = data.get("entries") or []
+    if entries:
+        first = entries[0]
+        return f"{first.get('ticket')} {first.get('full_name')} -> {first.get('status')}"
+    for key in ("token", "staff", "provider", "shop"):
+        if isinstance(data.get(key), dict):
+            return f"{key} {data[key].get('name')}"
+    if data.get("appointments"):
+        a = data["appointments"][0]
+        return f"appointment {a.get('id')} -> {a.get('status')}"
+    if "changes" in data:
+        return "settings: " + ", ".join(sorted(data["changes"]))
+    return ""
