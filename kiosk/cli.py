@@ -111,10 +111,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(config: Config) -> int:
+    from kiosk.db import NewerDatabase
+
     try:
         asyncio.run(_serve(config))
     except KeyboardInterrupt:
         pass
+    except (NewerDatabase, PermissionError) as exc:
+        # The owner needs one sentence, not a trace through asyncio.
+        print(f"Queue Kiosk cannot start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

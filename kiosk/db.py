@@ -66,6 +66,8 @@ MIGRATIONS: dict[int, list[str]] = {
         'ALTER TABLE "token" ADD COLUMN "staff_id" INTEGER '
         'REFERENCES "staff" ("id") ON DELETE CASCADE',
         'CREATE INDEX IF NOT EXISTS "token_staff_id" ON "token" ("staff_id")',
+        # Missing from v2 upgrades: without it every pruned event scans event_topic.
+        'CREATE INDEX IF NOT EXISTS "event_topic_seq" ON "event_topic" ("seq")',
         'CREATE TABLE IF NOT EXISTS "pairing" ("code_hash" TEXT NOT NULL PRIMARY KEY, '
         '"role" TEXT NOT NULL, "name" TEXT NOT NULL, "expires_at" TEXT NOT NULL, '
         '"used_at" TEXT)',
@@ -83,9 +85,31 @@ class Outcome:
     events: tuple[eventlog.Event, ...] = ()
 
 
+class NewerDatabase(RuntimeError):
+    """The file was written by a newer Queue Kiosk; we must not touch it."""
+
+
+def _refuse_newer(path: Path) -> None:
+    # Read-only and before any pragma: a refused file keeps every byte (the WAL
+    # pragma alone would rewrite its header).
+    if not path.is_file():
+        return
+    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        version = probe.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        probe.close()
+    if version > SCHEMA_VERSION:
+        raise NewerDatabase(
+            f"{path} was written by a newer Queue Kiosk (schema version {version}; this program "
+            f"knows up to {SCHEMA_VERSION}). Install the newer version to open it."
+        )
+
+
 def open_database(path: Path) -> None:
     """Bind the models to the file and bring its schema up to date (this thread)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_newer(path)
     database.init(str(path), pragmas=PRAGMAS)
     database.connect(reuse_if_open=True)
     migrate(path)
@@ -100,9 +124,9 @@ def migrate(path: Path) -> None:
     if version == SCHEMA_VERSION:
         return
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"{path} has schema version {version}, newer than this program's "
-            f"{SCHEMA_VERSION}; run a newer Queue Kiosk"
+        raise NewerDatabase(
+            f"{path} was written by a newer Queue Kiosk (schema version {version}; this program "
+            f"knows up to {SCHEMA_VERSION}). Install the newer version to open it."
         )
     if version == 0 and not database.get_tables():
         with database.atomic():

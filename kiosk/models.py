@@ -131,7 +131,9 @@ class Event(BaseModel):
     shop's queue `version`; redaction happens when a dialect renders it.
     """
 
-    seq = AutoField()  # AUTOINCREMENT: a seq is never reused, even after pruning
+    # INTEGER PRIMARY KEY takes MAX + 1, and pruning always keeps the newest event
+    # (eventlog.prune), so a seq is never handed out twice.
+    seq = AutoField()
     at = TextField()
     shop_id = IntegerField(null=True)
     type = TextField()

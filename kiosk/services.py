@@ -1136,14 +1136,14 @@ def relay(
 ) -> Outcome:
     """Log an integrator's event so it reaches a room, one user, or everyone, and can
     be replayed to a socket that resumes."""
-    if room is not None:
-        topics = [room]
-    elif user_id is not None:
+    # A user named means that user only (the room, if any, is its label): otherwise a
+    # member of the room who is also that user would get it twice.
+    if user_id is not None:
         topics = [f"user:{user_id}"]
+    elif room is not None:
+        topics = [room]
     else:
         topics = ["*"]
-    if room is not None and user_id is not None:
-        topics.append(f"user:{user_id}")
     body = {"relayed": True, "room": room, "user_id": user_id, "severity": severity, "data": data}
     event = _event(ctx, None, type, topics, **body)
     del body["relayed"]

@@ -42,7 +42,7 @@ DIALECTS = (SHOP_QUEUE_000, SHOP_QUEUE_001, APPOINTMENTS, CENTRAL, CENTRAL_DOCTO
 
 
 def _int_param(raw: str | None) -> int | None:
-    if raw is None or not raw.isdigit() or len(raw) > 15:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 15:
         return None
     return int(raw)
 
@@ -234,9 +234,15 @@ async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _heartbeat_forever(app: web.Application) -> None:
+    # Short ticks, so a changed interval takes effect at once, not after the old one.
+    last = asyncio.get_running_loop().time()
     while True:
-        await asyncio.sleep(app[RUNTIME].settings.limits.heartbeat_s)
-        app[HUB].heartbeat()
+        interval = app[RUNTIME].settings.limits.heartbeat_s
+        await asyncio.sleep(min(interval, 1.0))
+        now = asyncio.get_running_loop().time()
+        if now - last >= interval:
+            last = now
+            app[HUB].heartbeat()
 
 
 async def _refresh_forever(hub: Hub, every_s: float) -> None:

@@ -20,7 +20,26 @@ def json_object(raw: bytes) -> dict[str, Any]:
         raise BadJson(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadJson("the request body must be a JSON object")
+    if _depth(body) > MAX_DEPTH:
+        # orjson re-encodes at most ~250 levels: such a body could be read but never
+        # stored or sent on, so it is refused here rather than failing later.
+        raise BadJson(f"the request body is nested more than {MAX_DEPTH} levels deep")
     return body
+
+
+MAX_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > MAX_DEPTH:
+            return level
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def text(

@@ -1079,3 +1079,10 @@ def test_sixth_anonymous_join_in_ten_minutes_is_429(tmp_path):
         assert len(srv.client("staff").get(url).body["queue_items"]) == joined + 1
     finally:
         assert srv.stop() == 0
+
+
+def test_a_body_nested_too_deeply_is_refused_not_a_500(server):
+    deep = '{"type":"order_created","data":' + '{"a":' * 260 + "{}" + "}" * 261
+    resp = server.client("staff").request("POST", "/api/v1/events", body=deep.encode())
+    assert resp.status == 400 and resp.error_code == "bad_json"
+    assert "nested" in resp.body["error"]["message"]

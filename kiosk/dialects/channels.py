@@ -102,8 +102,9 @@ class Channels:
         self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
     ) -> list[Message]:
         messages = []
+        channel = None if event_views.private_topic(group.topic) else group.topic
         for view in event_views.views(group, events, reads, mode):
-            extra = {"channel": group.topic}
+            extra = {"channel": view.room or channel}
             if view.severity is not None:
                 extra["severity"] = view.severity
             body = envelope(view.type, view.body, view.seq, **extra)

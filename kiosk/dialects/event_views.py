@@ -22,7 +22,7 @@ from kiosk.dialects.base import (
     visible,
 )
 from kiosk.eventlog import Event
-from kiosk.hub import LIVE, REPLAY, Group
+from kiosk.hub import BROADCAST, LIVE, REPLAY, Group
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,12 @@ class View:
     seq: int | None
     snapshot: bool = False
     severity: str | None = None
+    room: str | None = None  # a relayed event's own room label
+
+
+def private_topic(topic: str) -> bool:
+    """Topics every socket holds implicitly (everyone, its own user): never shown."""
+    return topic == BROADCAST or topic.startswith("user:")
 
 
 def reads_for(group: Group, events: list[Event], mode: str) -> list[tuple]:
@@ -53,7 +59,7 @@ def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str)
         if relayed(event):
             out.append(View(
                 event.type, visible(event.data.get("data", {}), group), event.seq,
-                severity=event.data.get("severity"),
+                severity=event.data.get("severity"), room=event.data.get("room"),
             ))
         elif queue_shop is not None and event.type in JOIN_EVENTS:
             out.append(View("new_entry", visible(event.data["entries"][0], group), event.seq))

@@ -74,11 +74,11 @@ class Rooms:
     def render(
         self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
     ) -> list[Message]:
-        room = None if group.topic == BROADCAST or group.topic.startswith("user:") else group.topic
+        room = None if event_views.private_topic(group.topic) else group.topic
         messages = []
         for view in event_views.views(group, events, reads, mode):
-            body = {"type": view.type, "data": view.body, "room": room, "timestamp": now_iso(),
-                    "seq": view.seq}
+            body = {"type": view.type, "data": view.body, "room": view.room or room,
+                    "timestamp": now_iso(), "seq": view.seq}
             if view.severity is not None:
                 body["severity"] = view.severity
             messages.append(Message.of(body, view.seq, group.topic, view.snapshot))

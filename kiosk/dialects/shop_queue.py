@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk import services
-from kiosk.dialects.base import JOIN_EVENTS, Session, failed, parse_object, visible
+from kiosk.dialects.base import JOIN_EVENTS, Session, failed, parse_object, relayed, visible
 from kiosk.eventlog import Event
 from kiosk.hub import INITIAL, LIVE, PERIODIC, SNAPSHOT, Group, Message
 
@@ -41,6 +41,8 @@ class ShopQueue:
         })
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
+        if mode == LIVE and all(relayed(e) for e in events):
+            return []  # an integrator's event posted into a queue room changes no queue
         return [(services.queue_snapshot, int(group.topic.split(":")[1]))]
 
     def render(
