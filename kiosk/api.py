@@ -18,6 +18,7 @@ from aiohttp import web
 from kiosk import __version__, auth, idempotency, services, tickets
 from kiosk import validate as v
 from kiosk.auth import ANONYMOUS, Principal, require
+from kiosk.dialects.central import seed002_data
 from kiosk.errors import (
     HTTP_STATUS,
     Forbidden,
@@ -264,7 +265,11 @@ def _provider_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 async def list_providers(request: web.Request) -> web.Response:
     shop_id = path_id(request, "shop_id")
-    return json_response(await read(request, services.list_providers, shop_id))
+    # Retired providers are listed for the owner only (to bring one back at /admin).
+    everyone = request.query.get("include_inactive") in ("1", "true")
+    if everyone:
+        require(principal_of(request), "admin")
+    return json_response(await read(request, services.list_providers, shop_id, everyone))
 
 
 async def create_provider(request: web.Request) -> web.Response:
@@ -498,6 +503,18 @@ async def relay_event(request: web.Request) -> web.Response:
     )
 
 
+async def monitor(request: web.Request) -> web.Response:
+    """The central monitor's data as plain JSON (seed 002's shape): the polling
+    fallback of /monitor when its socket is down."""
+    require(principal_of(request), "staff")
+    day = request.query.get("date")
+    if day is None or not services.is_date(day):
+        raise InvalidField("date", "must be a date as YYYY-MM-DD")
+    shop_id = _query_id(request.query, "shop_id")
+    snapshot = await read(request, services.central_snapshot, day, shop_id)
+    return json_response({"seq": snapshot["seq"], "data": seed002_data(snapshot)})
+
+
 async def ws_stats(request: web.Request) -> web.Response:
     require(principal_of(request), "staff")
     return json_response(request.app[HUB].stats())
@@ -528,4 +545,5 @@ def bind(app: web.Application) -> None:
     r.add_patch(f"{p}/appointments/{{appointment_id}}", patch_appointment)
     r.add_post(f"{p}/checkins", check_in)
     r.add_post(f"{p}/events", relay_event)
+    r.add_get(f"{p}/monitor", monitor)
     r.add_get("/ws/stats", ws_stats)

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kiosk import accounts, auth, discovery, settings
+from kiosk import __version__, accounts, auth, discovery, settings
 from kiosk import validate as v
 from kiosk.api import (
     SESSION_COOKIE,
@@ -208,6 +208,21 @@ def _public_base(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+async def appliance(request: web.Request) -> web.Response:
+    """Where tablets and TVs reach this appliance (the owner's PC may be on 127.0.0.1)."""
+    base = _public_base(request)
+    shop = request.query.get("shop")
+    suffix = f"?shop={shop}" if shop and shop.isascii() and shop.isdigit() else ""
+    urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
+    return json_response({
+        "version": __version__,
+        "base_url": base,
+        "urls": urls,
+        "qr_svg": {page: discovery.qr_svg(url) for page, url in urls.items()
+                   if page in ("kiosk", "display")},
+    })
+
+
 async def start_pairing(request: web.Request) -> web.Response:
     require(principal_of(request), "admin")
     body = await body_of(request)
@@ -282,6 +297,7 @@ def bind(app: web.Application) -> None:
     r.add_get(f"{p}/tokens", list_tokens)
     r.add_post(f"{p}/tokens", create_token)
     r.add_delete(f"{p}/tokens/{{token_id}}", revoke_token)
+    r.add_get(f"{p}/appliance", appliance)
     r.add_post(f"{p}/pairing", start_pairing)
     r.add_get("/pair/{code}", redeem_pairing)
     r.add_get(f"{p}/settings", get_settings)

@@ -10,11 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from kiosk.auth import SlidingWindow, TokenCache
-    from kiosk.config import Config
-    from kiosk.db import DatabaseThread
-    from kiosk.hub import Hub
-    from kiosk.state import Runtime
+    pass
 
 CONFIG = web.AppKey["Config"]("config")
 DB = web.AppKey["DatabaseThread"]("db")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from peewee import JOIN, fn
+from peewee import fn
 
 from kiosk import eventlog, settings, tickets
 from kiosk.db import Outcome
@@ -28,13 +28,12 @@ from kiosk.errors import Conflict, InvalidField, InvalidTransition, NotFound, St
 from kiosk.eventlog import Actor
 from kiosk.models import (
     Appointment,
-    database,
     Customer,
     Provider,
     QueueEntry,
     Setting,
     Shop,
-    TicketCounter,
+    database,
 )
 from kiosk.tickets import CALLED, CHECKED_IN, IN_SERVICE, OPEN
 

@@ -61,7 +61,7 @@ async def watch(shop_id: int, url: str, out: TextIO = sys.stdout, max_updates: i
                     if ws.close_code == 4404:
                         print(f"no shop {shop_id} on {url}", file=sys.stderr)
                         return 1
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 print(f"connection lost ({exc.__class__.__name__}); retrying in {backoff:.1f}s",
                       file=sys.stderr, flush=True)
             else:
