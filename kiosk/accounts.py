@@ -28,8 +28,12 @@ STAFF_ROLES = ("staff", "admin")
 
 def _event(ctx: Ctx, type: str, **data: Any) -> eventlog.Event:
     return eventlog.append(
-        type=type, at=iso_utc(utcnow()), shop_id=None, actor=ctx.actor,
-        topics=ADMIN_TOPICS, data=data,
+        type=type,
+        at=iso_utc(utcnow()),
+        shop_id=None,
+        actor=ctx.actor,
+        topics=ADMIN_TOPICS,
+        data=data,
     )
 
 
@@ -38,15 +42,25 @@ def _later(**delta: float) -> str:
 
 
 def staff_dict(staff: Staff) -> dict[str, Any]:
-    return {"id": staff.id, "name": staff.name, "role": staff.role,
-            "created_at": staff.created_at, "disabled": staff.disabled_at is not None}
+    return {
+        "id": staff.id,
+        "name": staff.name,
+        "role": staff.role,
+        "created_at": staff.created_at,
+        "disabled": staff.disabled_at is not None,
+    }
 
 
 def token_dict(token: Token) -> dict[str, Any]:
     return {
-        "id": token.id, "name": token.name, "role": token.role, "kind": token.kind,
-        "created_at": token.created_at, "last_seen_at": token.last_seen_at,
-        "expires_at": token.expires_at, "revoked": token.revoked_at is not None,
+        "id": token.id,
+        "name": token.name,
+        "role": token.role,
+        "kind": token.kind,
+        "created_at": token.created_at,
+        "last_seen_at": token.last_seen_at,
+        "expires_at": token.expires_at,
+        "revoked": token.revoked_at is not None,
         "staff_id": token.staff_id,
     }
 
@@ -61,9 +75,7 @@ def claimed() -> bool:
 
 def pin_hashes() -> list[tuple[int, str]]:
     """Every active staff member's PIN hash, for a login to check off-thread."""
-    return list(
-        Staff.select(Staff.id, Staff.pin_hash).where(Staff.disabled_at.is_null()).tuples()
-    )
+    return list(Staff.select(Staff.id, Staff.pin_hash).where(Staff.disabled_at.is_null()).tuples())
 
 
 def _session(staff: Staff) -> tuple[Token, str]:
@@ -90,8 +102,11 @@ def login(ctx: Ctx, staff_id: int) -> Outcome:
     if staff is None:
         raise NotFound("that staff member no longer exists")
     token, secret = _session(staff)
-    ctx = Ctx(eventlog.Actor(role=staff.role, token_id=token.id, name=staff.name,
-                             address=ctx.actor.address))
+    ctx = Ctx(
+        eventlog.Actor(
+            role=staff.role, token_id=token.id, name=staff.name, address=ctx.actor.address
+        )
+    )
     event = _event(ctx, "staff_logged_in", staff=staff_dict(staff))
     return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
 
@@ -121,9 +136,13 @@ def disable_staff(ctx: Ctx, staff_id: int) -> Outcome:
     staff = Staff.get_or_none(Staff.id == staff_id)
     if staff is None:
         raise NotFound(f"no staff member {staff_id}")
-    if staff.role == "admin" and Staff.select().where(
-        (Staff.role == "admin") & Staff.disabled_at.is_null() & (Staff.id != staff.id)
-    ).count() == 0:
+    if (
+        staff.role == "admin"
+        and Staff.select()
+        .where((Staff.role == "admin") & Staff.disabled_at.is_null() & (Staff.id != staff.id))
+        .count()
+        == 0
+    ):
         raise Conflict("this is the last admin; add another admin first")
     staff.disabled_at = iso_utc(utcnow())
     staff.save()
@@ -139,8 +158,7 @@ def disable_staff(ctx: Ctx, staff_id: int) -> Outcome:
 
 def list_tokens() -> list[dict[str, Any]]:
     return [
-        token_dict(t)
-        for t in Token.select().where(Token.revoked_at.is_null()).order_by(Token.id)
+        token_dict(t) for t in Token.select().where(Token.revoked_at.is_null()).order_by(Token.id)
     ]
 
 
@@ -213,8 +231,12 @@ def update_settings(ctx: Ctx, current: settings.Settings, changes: dict[str, Any
 
     topics = ADMIN_TOPICS + [f"queue:{shop_id}" for (shop_id,) in Shop.select(Shop.id).tuples()]
     event = eventlog.append(
-        type="settings_updated", at=iso_utc(utcnow()), shop_id=None, actor=ctx.actor,
-        topics=topics, data={"changes": changes, "settings": new.as_dict()},
+        type="settings_updated",
+        at=iso_utc(utcnow()),
+        shop_id=None,
+        actor=ctx.actor,
+        topics=topics,
+        data={"changes": changes, "settings": new.as_dict()},
     )
     return Outcome(new, (event,))
 
@@ -222,8 +244,14 @@ def update_settings(ctx: Ctx, current: settings.Settings, changes: dict[str, Any
 def audit(limit: int, before: int | None) -> list[dict[str, Any]]:
     """Recent actions, newest first, with who did them (relayed chatter excluded)."""
     return [
-        {"seq": e.seq, "at": e.at, "type": e.type, "shop_id": e.shop_id, "actor": e.actor,
-         "summary": summary(e)}
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "type": e.type,
+            "shop_id": e.shop_id,
+            "actor": e.actor,
+            "summary": summary(e),
+        }
         for e in eventlog.recent(limit, before)
     ]
 

@@ -76,9 +76,10 @@ async def errors_middleware(request: web.Request, handler):
         }.get(code, exc.reason)
         body = orjson.dumps({"error": {"code": code, "message": message, "details": {}}})
         return web.Response(
-            body=body, status=exc.status, content_type="application/json", headers={
-                k: v for k, v in exc.headers.items() if k.lower() == "allow"
-            },
+            body=body,
+            status=exc.status,
+            content_type="application/json",
+            headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
         )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
@@ -235,7 +236,11 @@ async def create_shop(request: web.Request) -> web.Response:
     if "default_service_minutes" in fields:
         raise InvalidField("default_service_minutes", "set it with PATCH after creating the shop")
     return await write(
-        request, services.create_shop, ctx_of(request), fields["name"], fields.get("timezone"),
+        request,
+        services.create_shop,
+        ctx_of(request),
+        fields["name"],
+        fields.get("timezone"),
         status=201,
     )
 
@@ -245,7 +250,9 @@ async def patch_shop(request: web.Request) -> web.Response:
     shop_id = path_id(request, "shop_id")
     fields = _shop_fields(await body_of(request), creating=False)
     if not fields:
-        raise InvalidField("name", "nothing to change: give name, timezone or default_service_minutes")
+        raise InvalidField(
+            "name", "nothing to change: give name, timezone or default_service_minutes"
+        )
     return await write(request, services.update_shop, ctx_of(request), shop_id, fields)
 
 
@@ -276,8 +283,9 @@ async def create_provider(request: web.Request) -> web.Response:
     require(principal_of(request), "admin")
     shop_id = path_id(request, "shop_id")
     fields = _provider_fields(await body_of(request), creating=True)
-    return await write(request, services.create_provider, ctx_of(request), shop_id, fields,
-                       status=201)
+    return await write(
+        request, services.create_provider, ctx_of(request), shop_id, fields, status=201
+    )
 
 
 async def patch_provider(request: web.Request) -> web.Response:
@@ -344,7 +352,14 @@ async def join_queue(request: web.Request) -> web.Response:
         use_case = _self_checkin_limited(request, use_case)
         source = "phone"
     return await write(
-        request, use_case, ctx_of(request), shop_id, full_name, phone, provider_id, source,
+        request,
+        use_case,
+        ctx_of(request),
+        shop_id,
+        full_name,
+        phone,
+        provider_id,
+        source,
         status=201,
     )
 
@@ -442,17 +457,28 @@ async def create_appointment(request: web.Request) -> web.Response:
     if customer_id is None:
         raw_patient = body.get("patient")
         if not isinstance(raw_patient, dict):
-            raise InvalidField("patient", "is required (an object with name) unless customer_id is given")
+            raise InvalidField(
+                "patient", "is required (an object with name) unless customer_id is given"
+            )
         patient = {
             "name": v.text(raw_patient, "name", max_len=100),
             "phone": v.text(raw_patient, "phone", required=False, max_len=40, nullable=True),
-            "age": v.integer(raw_patient, "age", required=False, minimum=0, maximum=150,
-                             nullable=True),
+            "age": v.integer(
+                raw_patient, "age", required=False, minimum=0, maximum=150, nullable=True
+            ),
             "gender": v.text(raw_patient, "gender", required=False, max_len=20, nullable=True),
         }
     return await write(
-        request, services.book, ctx_of(request), provider_id, day, slot, starts_at, patient,
-        customer_id, status=201,
+        request,
+        services.book,
+        ctx_of(request),
+        provider_id,
+        day,
+        slot,
+        starts_at,
+        patient,
+        customer_id,
+        status=201,
     )
 
 
@@ -464,8 +490,9 @@ async def patch_appointment(request: web.Request) -> web.Response:
     status = v.choice(
         body, "status", ("confirmed", "in_progress", "completed", "cancelled", "no_show")
     )
-    return await write(request, services.update_appointment, ctx_of(request), appointment_id,
-                       status)
+    return await write(
+        request, services.update_appointment, ctx_of(request), appointment_id, status
+    )
 
 
 async def check_in(request: web.Request) -> web.Response:
@@ -473,8 +500,9 @@ async def check_in(request: web.Request) -> web.Response:
     body = await body_of(request)
     appointment_id = v.integer(body, "appointment_id")
     patient_id = v.integer(body, "patient_id", required=False, nullable=True)
-    return await write(request, services.check_in, ctx_of(request), appointment_id, patient_id,
-                       status=201)
+    return await write(
+        request, services.check_in, ctx_of(request), appointment_id, patient_id, status=201
+    )
 
 
 # ---------------------------------------------------------------- relay and stats
@@ -486,8 +514,11 @@ async def relay_event(request: web.Request) -> web.Response:
     v.only_known(body, {"type", "room", "user_id", "severity", "data"})
     type = v.text(body, "type", max_len=64)
     if not services.RELAY_TYPE.match(type) or type in services.RESERVED_TYPES:
-        raise InvalidField("type", "must be an event name like order_created (a-z, 0-9, _ . : -), "
-                                   "and not one the appliance itself sends")
+        raise InvalidField(
+            "type",
+            "must be an event name like order_created (a-z, 0-9, _ . : -), "
+            "and not one the appliance itself sends",
+        )
     room = v.text(body, "room", required=False, max_len=64, nullable=True)
     if room is not None and not services.ROOM_NAME.match(room):
         raise InvalidField("room", "must be 1-64 characters of a-z, 0-9, ':', '_' or '-'")

@@ -36,8 +36,11 @@ PIN_DIGITS = (4, 12)
 def _pin(body: dict[str, Any], name: str = "pin") -> str:
     pin = body.get(name)
     low, high = PIN_DIGITS
-    if not isinstance(pin, str) or not pin.isascii() or not pin.isdigit() or not (
-        low <= len(pin) <= high
+    if (
+        not isinstance(pin, str)
+        or not pin.isascii()
+        or not pin.isdigit()
+        or not (low <= len(pin) <= high)
     ):
         raise InvalidField(name, f"must be a string of {low} to {high} digits")
     return pin
@@ -47,8 +50,9 @@ def _with_cookie(body: Any, secret: str, max_age_s: int, status: int = 200) -> w
     response = json_response(body, status)
     # HttpOnly: page scripts never see it; SameSite=Strict: other sites' pages cannot
     # make the browser send it (plus the Origin check on writes, api.auth_middleware).
-    response.set_cookie(SESSION_COOKIE, secret, max_age=max_age_s, path="/", httponly=True,
-                        samesite="Strict")
+    response.set_cookie(
+        SESSION_COOKIE, secret, max_age=max_age_s, path="/", httponly=True, samesite="Strict"
+    )
     return response
 
 
@@ -59,8 +63,9 @@ def _guarded(request: web.Request) -> str:
     guard = request.app[LOGIN_GUARD]
     wait_s = guard.wait_s(address)
     if wait_s > 0:
-        raise RateLimited("too many wrong PINs; wait before trying again",
-                          retry_after_s=max(1, math.ceil(wait_s)))
+        raise RateLimited(
+            "too many wrong PINs; wait before trying again", retry_after_s=max(1, math.ceil(wait_s))
+        )
     limits = request.app[RUNTIME].settings.limits
     guard.failed(address, limits.login_attempts, limits.login_lockout_s)
     return address
@@ -84,11 +89,16 @@ async def setup(request: web.Request) -> web.Response:
     if offered is not None and not isinstance(offered, str):
         raise InvalidField("setup_token", "must be a string")
     address = _guarded(request)
-    link_ok = bool(offered and runtime.setup_secret
-                   and hmac.compare_digest(offered.encode(), runtime.setup_secret.encode()))
+    link_ok = bool(
+        offered
+        and runtime.setup_secret
+        and hmac.compare_digest(offered.encode(), runtime.setup_secret.encode())
+    )
     if not (link_ok or _is_loopback(request.remote)):
-        raise Forbidden("setting up this appliance needs the one-time link printed when it "
-                        "started, or a browser on the PC itself")
+        raise Forbidden(
+            "setting up this appliance needs the one-time link printed when it "
+            "started, or a browser on the PC itself"
+        )
     db = request.app[DB]
     if await db.run(accounts.claimed):
         raise Forbidden("this appliance has already been set up; log in with a PIN")
@@ -96,8 +106,7 @@ async def setup(request: web.Request) -> web.Response:
     result = await db.run(accounts.claim, ctx_of(request), name, pin_hash)
     request.app[LOGIN_GUARD].succeeded(address)
     runtime.setup_secret = None
-    return _with_cookie({"staff": result["staff"]}, result["secret"],
-                        accounts.SESSION_HOURS * 3600)
+    return _with_cookie({"staff": result["staff"]}, result["secret"], accounts.SESSION_HOURS * 3600)
 
 
 def _matching(pin: str, hashes: list[tuple[int, str]]) -> int | None:
@@ -117,8 +126,7 @@ async def login(request: web.Request) -> web.Response:
         raise Unauthorized("wrong PIN")
     request.app[LOGIN_GUARD].succeeded(address)
     result = await db.run(accounts.login, ctx_of(request), staff_id)
-    return _with_cookie({"staff": result["staff"]}, result["secret"],
-                        accounts.SESSION_HOURS * 3600)
+    return _with_cookie({"staff": result["staff"]}, result["secret"], accounts.SESSION_HOURS * 3600)
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -133,13 +141,15 @@ async def logout(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     principal = principal_of(request)
-    return json_response({
-        "role": principal.role,
-        "name": principal.name,
-        "kind": principal.kind if not principal.anonymous else None,
-        "authenticated": not principal.anonymous,
-        "claimed": await request.app[DB].run(accounts.claimed),
-    })
+    return json_response(
+        {
+            "role": principal.role,
+            "name": principal.name,
+            "kind": principal.kind if not principal.anonymous else None,
+            "authenticated": not principal.anonymous,
+            "claimed": await request.app[DB].run(accounts.claimed),
+        }
+    )
 
 
 # ---------------------------------------------------------------- staff
@@ -214,13 +224,18 @@ async def appliance(request: web.Request) -> web.Response:
     shop = request.query.get("shop")
     suffix = f"?shop={shop}" if shop and shop.isascii() and shop.isdigit() else ""
     urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
-    return json_response({
-        "version": __version__,
-        "base_url": base,
-        "urls": urls,
-        "qr_svg": {page: discovery.qr_svg(url) for page, url in urls.items()
-                   if page in ("kiosk", "display")},
-    })
+    return json_response(
+        {
+            "version": __version__,
+            "base_url": base,
+            "urls": urls,
+            "qr_svg": {
+                page: discovery.qr_svg(url)
+                for page, url in urls.items()
+                if page in ("kiosk", "display")
+            },
+        }
+    )
 
 
 async def start_pairing(request: web.Request) -> web.Response:
@@ -240,12 +255,21 @@ async def redeem_pairing(request: web.Request) -> web.Response:
     try:
         device = await request.app[DB].run(accounts.redeem_pairing, ctx_of(request), code)
     except NotFound as exc:
-        return web.Response(status=404, content_type="text/html",
-                            text=f"<!doctype html><meta charset=utf-8><title>Pairing</title>"
-                                 f"<p style='font:24px system-ui'>{exc.message}</p>")
+        return web.Response(
+            status=404,
+            content_type="text/html",
+            text=f"<!doctype html><meta charset=utf-8><title>Pairing</title>"
+            f"<p style='font:24px system-ui'>{exc.message}</p>",
+        )
     response = web.HTTPSeeOther(f"/{device['role']}")
-    response.set_cookie(SESSION_COOKIE, device["secret"], max_age=accounts.DEVICE_DAYS * 86400,
-                        path="/", httponly=True, samesite="Strict")
+    response.set_cookie(
+        SESSION_COOKIE,
+        device["secret"],
+        max_age=accounts.DEVICE_DAYS * 86400,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+    )
     return response
 
 

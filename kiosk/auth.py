@@ -73,7 +73,9 @@ def create_token(role: str, name: str, created_at: str) -> tuple[Token, str]:
     if role not in _RANK:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     secret = new_secret()
-    token = Token.create(name=name, role=role, token_hash=hash_secret(secret), created_at=created_at)
+    token = Token.create(
+        name=name, role=role, token_hash=hash_secret(secret), created_at=created_at
+    )
     return token, secret
 
 
@@ -85,8 +87,13 @@ def find_token(secret_hash: str, now_iso: str) -> Principal | None:
     )
     if token is None:
         return None
-    return Principal(role=token.role, token_id=token.id, name=token.name, kind=token.kind,
-                     staff_id=token.staff_id)
+    return Principal(
+        role=token.role,
+        token_id=token.id,
+        name=token.name,
+        kind=token.kind,
+        staff_id=token.staff_id,
+    )
 
 
 class TokenCache:
@@ -152,10 +159,9 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 def hash_pin(pin: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
-    return "scrypt$%d$%d$%d$%s$%s" % (
-        _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"],
-        base64.b64encode(salt).decode(), base64.b64encode(digest).decode(),
-    )
+    encoded_salt = base64.b64encode(salt).decode()
+    encoded_digest = base64.b64encode(digest).decode()
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${encoded_salt}${encoded_digest}"
 
 
 def verify_pin(pin: str, stored: str) -> bool:
@@ -164,8 +170,13 @@ def verify_pin(pin: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         candidate = hashlib.scrypt(
-            pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-            maxmem=_SCRYPT["maxmem"], dklen=len(base64.b64decode(digest)),
+            pin.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=_SCRYPT["maxmem"],
+            dklen=len(base64.b64decode(digest)),
         )
     except (ValueError, TypeError):
         return False

@@ -134,8 +134,9 @@ def migrate(path: Path) -> None:
             database.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return
     copy = backup_beside(path, version)
-    log.info("upgrading %s from schema %d to %d (copy kept at %s)",
-             path, version, SCHEMA_VERSION, copy)
+    log.info(
+        "upgrading %s from schema %d to %d (copy kept at %s)", path, version, SCHEMA_VERSION, copy
+    )
     for step in range(version + 1, SCHEMA_VERSION + 1):
         with database.atomic():
             for statement in MIGRATIONS[step]:
@@ -273,4 +274,3 @@ class DatabaseThread:
                 job.future.set_result(value.value)
             else:
                 job.future.set_result(value)
-

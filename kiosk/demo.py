@@ -39,8 +39,13 @@ def fill(shop_id: int = 1) -> Outcome:
     for index, (name, phone, age, gender) in enumerate(PATIENTS):
         provider = providers[index % len(providers)]
         outcome = services.book(
-            DEMO, provider["id"], today, None, f"{today}T{9 + index:02d}:00:00",
-            {"name": name, "phone": phone, "age": age, "gender": gender}, None,
+            DEMO,
+            provider["id"],
+            today,
+            None,
+            f"{today}T{9 + index:02d}:00:00",
+            {"name": name, "phone": phone, "age": age, "gender": gender},
+            None,
         )
         events += outcome.events
     for index, name in enumerate(WALK_INS):

@@ -63,8 +63,14 @@ def append(
     # than the inserts themselves.
     seq = database.execute_sql(
         "INSERT INTO event (at, shop_id, type, actor, topics, data) VALUES (?, ?, ?, ?, ?, ?)",
-        (at, shop_id, type, orjson.dumps(actor_dict).decode(), orjson.dumps(topic_list).decode(),
-         orjson.dumps(data).decode()),
+        (
+            at,
+            shop_id,
+            type,
+            orjson.dumps(actor_dict).decode(),
+            orjson.dumps(topic_list).decode(),
+            orjson.dumps(data).decode(),
+        ),
     ).lastrowid
     database.cursor().executemany(
         "INSERT INTO event_topic (topic, seq) VALUES (?, ?)", [(t, seq) for t in topic_list]
@@ -94,16 +100,10 @@ def since(seq: int, topics: Iterable[str], limit: int = 10_000) -> list[Event]:
     topic_list = list(set(topics))
     if not topic_list:
         return []
-    seqs = (
-        EventTopic.select(EventTopic.seq)
-        .where(EventTopic.topic.in_(topic_list), EventTopic.seq > seq)
+    seqs = EventTopic.select(EventTopic.seq).where(
+        EventTopic.topic.in_(topic_list), EventTopic.seq > seq
     )
-    rows = (
-        EventRow.select()
-        .where(EventRow.seq.in_(seqs))
-        .order_by(EventRow.seq)
-        .limit(limit)
-    )
+    rows = EventRow.select().where(EventRow.seq.in_(seqs)).order_by(EventRow.seq).limit(limit)
     return [_from_row(r) for r in rows]
 
 
@@ -118,8 +118,4 @@ def prune(older_than_iso: str) -> int:
     """Drop events older than the cut-off; the newest event is always kept, so the
     AUTOINCREMENT counter and `last_seq` never move backwards."""
     newest = last_seq()
-    return (
-        EventRow.delete()
-        .where(EventRow.at < older_than_iso, EventRow.seq < newest)
-        .execute()
-    )
+    return EventRow.delete().where(EventRow.at < older_than_iso, EventRow.seq < newest).execute()

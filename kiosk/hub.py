@@ -72,8 +72,13 @@ class Message:
     snapshot: bool = False
 
     @classmethod
-    def of(cls, body: dict[str, Any], seq: int | None = None, key: str | None = None,
-           snapshot: bool = False) -> Message:
+    def of(
+        cls,
+        body: dict[str, Any],
+        seq: int | None = None,
+        key: str | None = None,
+        snapshot: bool = False,
+    ) -> Message:
         payload = orjson.dumps(body)
         return cls(payload, text_frame(payload), seq, key, snapshot)
 
@@ -263,7 +268,8 @@ class Hub:
         mode = PERIODIC if periodic and not events else LIVE
         groups = self.topic_groups(topic)
         reads = await self.run_reads(
-            read for group in groups
+            read
+            for group in groups
             for read in self.dialects[group.dialect].snapshot_reads(group, events, mode)
         )
         for group in self.topic_groups(topic):
@@ -397,8 +403,14 @@ class Hub:
             close_socket(conn.ws, CLOSE_TRY_AGAIN_LATER, b"too far behind; reconnect with since")
         )
 
-    def send(self, conn: Conn, body: dict[str, Any], seq: int | None = None,
-             key: str | None = None, snapshot: bool = False) -> None:
+    def send(
+        self,
+        conn: Conn,
+        body: dict[str, Any],
+        seq: int | None = None,
+        key: str | None = None,
+        snapshot: bool = False,
+    ) -> None:
         """A message for one socket only (replies, initial snapshots)."""
         self.deliver(conn, Message.of(body, seq, key, snapshot))
 

@@ -9,6 +9,7 @@ resource for the caller and that event for the hub. Reads return plain dicts in 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -44,11 +45,25 @@ RELAY_TYPE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 ROOM_NAME = re.compile(r"^[a-z0-9:_-]{1,64}$")
 SEVERITIES = ("info", "success", "warning", "error")
 # Types the appliance sends itself: a relayed event must not impersonate them.
-RESERVED_TYPES = frozenset({
-    "queue_update", "new_entry", "appointment_update", "user_connected", "user_disconnected",
-    "snapshot", "update", "pong", "error", "room_joined", "room_left", "subscribed",
-    "unsubscribed", "connection:established", "connection:error",
-})
+RESERVED_TYPES = frozenset(
+    {
+        "queue_update",
+        "new_entry",
+        "appointment_update",
+        "user_connected",
+        "user_disconnected",
+        "snapshot",
+        "update",
+        "pong",
+        "error",
+        "room_joined",
+        "room_left",
+        "subscribed",
+        "unsubscribed",
+        "connection:established",
+        "connection:error",
+    }
+)
 
 
 # ---------------------------------------------------------------- time and places
@@ -82,10 +97,8 @@ def stamp(shop: Shop) -> str:
 def system_timezone() -> str:
     """The PC's IANA zone, so a first start needs no setup to get local times right."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
-    except OSError:
-        pass
     try:
         link = os.readlink("/etc/localtime")
         if "zoneinfo/" in link:
@@ -230,7 +243,9 @@ def get_shop(shop_id: int) -> Shop:
     return Shop(**dict(zip(_SHOP_COLUMNS, row, strict=True)))
 
 
-def _provider_for(shop: Shop, provider_id: int | None, field: str = "provider_id") -> Provider | None:
+def _provider_for(
+    shop: Shop, provider_id: int | None, field: str = "provider_id"
+) -> Provider | None:
     if provider_id is None:
         return None
     provider = Provider.get_or_none(
@@ -296,7 +311,8 @@ def waits_for_line(
     shop_minutes = _shop_minutes(shop)
     per_provider = {
         pid: _provider_minutes(pid, shop_minutes)
-        for pid in {e["provider_id"] for e in (*line, *busy)} if pid is not None
+        for pid in {e["provider_id"] for e in (*line, *busy)}
+        if pid is not None
     }
     on_duty = _providers_on_duty(shop)
     busy_by_provider: dict[int | None, int] = defaultdict(int)
@@ -328,7 +344,9 @@ def waits_for_line(
     return waits
 
 
-def wait_for(shop: Shop, entry_id: int, provider_id: int | None, position: int | None) -> int | None:
+def wait_for(
+    shop: Shop, entry_id: int, provider_id: int | None, position: int | None
+) -> int | None:
     """The same estimate as `waits_for_line`, for one entry, from two counting queries
     instead of a pass over the whole line (a join must not cost O(line) in Python)."""
     if position is None:
@@ -412,7 +430,9 @@ def _take_out_of_line(shop: Shop, entry: QueueEntry) -> list[int]:
 
 def _put_at_front(shop: Shop, entry: QueueEntry) -> list[int]:
     line = QueueEntry.select(QueueEntry.id).where(
-        (QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN) & (QueueEntry.id != entry.id)
+        (QueueEntry.shop == shop.id)
+        & (QueueEntry.status == CHECKED_IN)
+        & (QueueEntry.id != entry.id)
     )
     moved = [row.id for row in line]
     if moved:
@@ -424,9 +444,21 @@ def _put_at_front(shop: Shop, entry: QueueEntry) -> list[int]:
 
 
 _ENTRY_KEYS = (
-    "id", "shop_id", "provider_id", "customer_id", "full_name", "phone", "ticket",
-    "position_in_queue", "status", "source", "appointment_id", "checked_in_at", "called_at",
-    "started_at", "completed_at",
+    "id",
+    "shop_id",
+    "provider_id",
+    "customer_id",
+    "full_name",
+    "phone",
+    "ticket",
+    "position_in_queue",
+    "status",
+    "source",
+    "appointment_id",
+    "checked_in_at",
+    "called_at",
+    "started_at",
+    "completed_at",
 )
 _ENTRY_SELECT = (
     "SELECT e.id, e.shop_id, e.provider_id, e.customer_id, e.full_name, c.phone, e.ticket, "
@@ -440,8 +472,7 @@ def _entries(where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     building peewee models for them cost ten times the query."""
     rows = _sql(f"{_ENTRY_SELECT} WHERE {where}", params).fetchall()
     return [
-        {**dict(zip(_ENTRY_KEYS, row, strict=True)), "estimated_wait_minutes": None}
-        for row in rows
+        {**dict(zip(_ENTRY_KEYS, row, strict=True)), "estimated_wait_minutes": None} for row in rows
     ]
 
 
@@ -450,8 +481,9 @@ def _open_entries(shop: Shop) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     rows = _entries(
         "e.shop_id = ? AND e.status IN ('CHECKED_IN', 'CALLED', 'IN_SERVICE')", (shop.id,)
     )
-    line = sorted((r for r in rows if r["status"] == CHECKED_IN),
-                  key=lambda r: r["position_in_queue"])
+    line = sorted(
+        (r for r in rows if r["status"] == CHECKED_IN), key=lambda r: r["position_in_queue"]
+    )
     busy = sorted(
         (r for r in rows if r["status"] != CHECKED_IN),
         key=lambda r: (r["status"] != IN_SERVICE, r["called_at"] or "", r["id"]),
@@ -506,8 +538,19 @@ def _new_entry(
         "INSERT INTO queue_entry (shop_id, provider_id, customer_id, full_name, ticket, "
         "ticket_day, position_in_queue, status, source, appointment_id, claim_hash, "
         "checked_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'CHECKED_IN', ?, ?, ?, ?)",
-        (shop.id, provider_id, customer_id, full_name, ticket, day, position, source,
-         appointment_id, claim_hash(claim), checked_in_at),
+        (
+            shop.id,
+            provider_id,
+            customer_id,
+            full_name,
+            ticket,
+            day,
+            position,
+            source,
+            appointment_id,
+            claim_hash(claim),
+            checked_in_at,
+        ),
     ).lastrowid
     entry = {
         "id": entry_id,
@@ -608,8 +651,13 @@ def update_provider(ctx: Ctx, provider_id: int, changes: dict[str, Any]) -> Outc
     body = provider_dict(provider)
     version = _bump_version(shop) if unassigned else None
     event = _event(
-        ctx, shop, "provider_updated", topics_for_shop(shop),
-        provider=body, entries=_entries_full(shop, unassigned) or None, version=version,
+        ctx,
+        shop,
+        "provider_updated",
+        topics_for_shop(shop),
+        provider=body,
+        entries=_entries_full(shop, unassigned) or None,
+        version=version,
     )
     return Outcome(body, (event,))
 
@@ -625,8 +673,13 @@ def delete_provider(ctx: Ctx, provider_id: int) -> Outcome:
     version = _bump_version(shop) if unassigned else None
     body = provider_dict(provider)
     event = _event(
-        ctx, shop, "provider_deleted", topics_for_shop(shop),
-        provider=body, entries=_entries_full(shop, unassigned) or None, version=version,
+        ctx,
+        shop,
+        "provider_deleted",
+        topics_for_shop(shop),
+        provider=body,
+        entries=_entries_full(shop, unassigned) or None,
+        version=version,
     )
     return Outcome(body, (event,))
 
@@ -664,8 +717,13 @@ def join(
     version = _bump_version(shop)
     customer = {"id": customer_id, "name": full_name, "phone": phone, "age": None, "gender": None}
     event = _event(
-        ctx, shop, "queue_joined", topics_for_queue(shop),
-        entries=[body], customers=[customer], version=version,
+        ctx,
+        shop,
+        "queue_joined",
+        topics_for_queue(shop),
+        entries=[body],
+        customers=[customer],
+        version=version,
     )
     return Outcome({**body, "claim": claim}, (event,))
 
@@ -686,8 +744,9 @@ def _transition(shop: Shop, entry: QueueEntry, target: str) -> tuple[list[int], 
     the appointment that moved with it."""
     if not tickets.can_move(entry.status, target):
         allowed = list(tickets.allowed(entry.status))
+        moves = ", ".join(allowed) or "none"
         raise InvalidTransition(
-            f"a {entry.status} ticket cannot become {target}; allowed: {', '.join(allowed) or 'none'}",
+            f"a {entry.status} ticket cannot become {target}; allowed: {moves}",
             {"from": entry.status, "to": target, "allowed": allowed},
         )
     now = stamp(shop)
@@ -773,9 +832,7 @@ def call_next(ctx: Ctx, shop_id: int, provider_id: int | None) -> Outcome:
         (QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN)
     )
     if provider is not None:
-        query = query.where(
-            (QueueEntry.provider == provider.id) | QueueEntry.provider.is_null()
-        )
+        query = query.where((QueueEntry.provider == provider.id) | QueueEntry.provider.is_null())
     entry = query.order_by(QueueEntry.position_in_queue).first()
     if entry is None:
         raise NotFound("nobody is waiting", {"shop_id": shop.id, "provider_id": provider_id})
@@ -804,8 +861,13 @@ def reorder(ctx: Ctx, shop_id: int, entry_ids: list[int], version: int) -> Outco
     new_version = _bump_version(shop)
     changed = _entries_full(shop, moved)
     event = _event(
-        ctx, shop, "queue_reordered", topics_for_queue(shop),
-        entries=changed, order=entry_ids, version=new_version,
+        ctx,
+        shop,
+        "queue_reordered",
+        topics_for_queue(shop),
+        entries=changed,
+        order=entry_ids,
+        version=new_version,
     )
     return Outcome(queue_snapshot(shop.id, seq=None), (event,))
 
@@ -817,7 +879,8 @@ def ticket_by_claim(claim: str) -> dict[str, Any]:
     shop = get_shop(entry.shop_id)
     provider_name = (
         Provider.select(Provider.name).where(Provider.id == entry.provider_id).scalar()
-        if entry.provider_id else None
+        if entry.provider_id
+        else None
     )
     return {
         **entry_dict(entry, wait_of(shop, entry), _phone_of(entry)),
@@ -863,9 +926,16 @@ _APPOINTMENT_SELECT = (
 def _appointment_rows(where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [
         {
-            "id": r[0], "shop_id": r[1], "provider_id": r[2], "customer_id": r[3],
+            "id": r[0],
+            "shop_id": r[1],
+            "provider_id": r[2],
+            "customer_id": r[3],
             "customer": {"id": r[8], "name": r[9], "phone": r[10], "age": r[11], "gender": r[12]},
-            "date": r[4], "slot": r[5], "starts_at": r[6], "status": r[7], "queue_entry_id": r[13],
+            "date": r[4],
+            "slot": r[5],
+            "starts_at": r[6],
+            "status": r[7],
+            "queue_entry_id": r[13],
         }
         for r in _sql(f"{_APPOINTMENT_SELECT} WHERE {where}", params).fetchall()
     ]
@@ -919,13 +989,22 @@ def book(
             {"provider_id": provider.id, "date": day, "slot": slot},
         )
     appointment = Appointment.create(
-        shop=shop.id, provider=provider.id, customer=customer.id,
-        date=day, slot=slot, starts_at=starts_at, status="scheduled",
+        shop=shop.id,
+        provider=provider.id,
+        customer=customer.id,
+        date=day,
+        slot=slot,
+        starts_at=starts_at,
+        status="scheduled",
     )
     body = appointment_dict(appointment, customer)
     event = _event(
-        ctx, shop, "appointment_created", topics_for_appointment(shop, day),
-        appointments=[body], customers=[customer_dict(customer)],
+        ctx,
+        shop,
+        "appointment_created",
+        topics_for_appointment(shop, day),
+        appointments=[body],
+        customers=[customer_dict(customer)],
     )
     return Outcome(body, (event,))
 
@@ -950,7 +1029,9 @@ def update_appointment(ctx: Ctx, appointment_id: int, status: str) -> Outcome:
     appointment.status = status
     appointment.save()
     customer = Customer.get_by_id(appointment.customer_id)
-    body = appointment_dict(appointment, customer, entry.id if entry and entry.status in OPEN else None)
+    body = appointment_dict(
+        appointment, customer, entry.id if entry and entry.status in OPEN else None
+    )
     topics = topics_for_appointment(shop, appointment.date)
     entries = None
     version = None
@@ -959,8 +1040,13 @@ def update_appointment(ctx: Ctx, appointment_id: int, status: str) -> Outcome:
         entries = _entries_full(shop, [entry.id, *moved])
         topics += topics_for_queue(shop)
     event = _event(
-        ctx, shop, "appointment_updated", topics,
-        appointments=[body], entries=entries, version=version,
+        ctx,
+        shop,
+        "appointment_updated",
+        topics,
+        appointments=[body],
+        entries=entries,
+        version=version,
     )
     return Outcome(body, (event,))
 
@@ -991,16 +1077,24 @@ def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
     customer = Customer.get_by_id(appointment.customer_id)
     provider = Provider.get_by_id(appointment.provider_id)
     body, claim = _new_entry(
-        shop, customer.id, customer.name, customer.phone,
-        provider.id if provider.active else None, "appointment", appointment.id,
+        shop,
+        customer.id,
+        customer.name,
+        customer.phone,
+        provider.id if provider.active else None,
+        "appointment",
+        appointment.id,
     )
     appointment.status = "checked_in"
     appointment.save()
     version = _bump_version(shop)
     event = _event(
-        ctx, shop, "appointment_checked_in",
+        ctx,
+        shop,
+        "appointment_checked_in",
         topics_for_queue(shop) + topics_for_appointment(shop, appointment.date),
-        entries=[body], appointments=[appointment_dict(appointment, customer, body["id"])],
+        entries=[body],
+        appointments=[appointment_dict(appointment, customer, body["id"])],
         version=version,
     )
     return Outcome({**body, "claim": claim}, (event,))
@@ -1032,8 +1126,7 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
             "date": today,
             "total": sum(1 for a in appointments if a["status"] != "cancelled"),
             "checked_in": sum(
-                1 for a in appointments
-                if a["status"] in ("checked_in", "in_progress", "completed")
+                1 for a in appointments if a["status"] in ("checked_in", "in_progress", "completed")
             ),
             "appointments": appointments,
         },
@@ -1084,7 +1177,8 @@ def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
         dict(zip(("id", "shop_id", "name", "code", "specialty", "active"), row, strict=True))
         for row in _sql(
             "SELECT id, shop_id, name, code, specialty, active FROM provider WHERE active"
-            f"{scope} ORDER BY shop_id, id", params,
+            f"{scope} ORDER BY shop_id, id",
+            params,
         ).fetchall()
     ]
     for provider in providers:

@@ -86,8 +86,10 @@ def changed(current: Settings, changes: dict[str, Any]) -> Settings:
                 raise InvalidField(key, f"must be one of {', '.join(DISPLAY_NAMES)}")
             updates[key] = value
         elif key == "allowed_origins":
-            if not isinstance(value, list) or len(value) > 50 or not all(
-                isinstance(o, str) and ORIGIN.match(o) for o in value
+            if (
+                not isinstance(value, list)
+                or len(value) > 50
+                or not all(isinstance(o, str) and ORIGIN.match(o) for o in value)
             ):
                 raise InvalidField(key, "must be a list of origins like http://192.168.1.20:3000")
             updates[key] = tuple(o.rstrip("/") for o in value)

@@ -119,8 +119,9 @@ async def _converse(
     if token_error or (dialect is CHANNELS and principal.anonymous):
         reason = token_error or "this socket needs a token: /ws?token=..."
         if dialect is CHANNELS:
-            await ws.send_json(envelope("connection:error", {"code": "unauthorized",
-                                                             "message": reason}))
+            await ws.send_json(
+                envelope("connection:error", {"code": "unauthorized", "message": reason})
+            )
         await ws.close(code=CLOSE_POLICY, message=reason.encode()[:120])
         return ws
     if "since" in request.query and since is None:
@@ -197,8 +198,12 @@ async def shop_queue_001(request: web.Request) -> web.WebSocketResponse:
 
 
 async def appointments(request: web.Request) -> web.WebSocketResponse:
-    return await _serve(request, APPOINTMENTS, shop_id=_int_param(request.match_info["shop_id"]),
-                        day=request.query.get("date"))
+    return await _serve(
+        request,
+        APPOINTMENTS,
+        shop_id=_int_param(request.match_info["shop_id"]),
+        day=request.query.get("date"),
+    )
 
 
 async def central(request: web.Request) -> web.WebSocketResponse:
@@ -206,8 +211,9 @@ async def central(request: web.Request) -> web.WebSocketResponse:
 
 
 async def central_doctor(request: web.Request) -> web.WebSocketResponse:
-    return await _serve(request, CENTRAL_DOCTOR,
-                        provider_id=_int_param(request.match_info["provider_id"]))
+    return await _serve(
+        request, CENTRAL_DOCTOR, provider_id=_int_param(request.match_info["provider_id"])
+    )
 
 
 async def rooms(request: web.Request) -> web.WebSocketResponse:

@@ -38,7 +38,13 @@ APPOINTMENT_PREFIX = "B"
 
 # Appointment statuses (seed 002, lowercase) and how a ticket drags its appointment.
 APPOINTMENT_STATUSES = (
-    "scheduled", "confirmed", "checked_in", "in_progress", "completed", "cancelled", "no_show",
+    "scheduled",
+    "confirmed",
+    "checked_in",
+    "in_progress",
+    "completed",
+    "cancelled",
+    "no_show",
 )
 APPOINTMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "scheduled": ("confirmed", "checked_in", "in_progress", "cancelled", "no_show"),
@@ -83,7 +89,7 @@ def lowercase_status(status: str) -> str:
 
 
 def display_name(full_name: str) -> str:
-    """"John Michael Doe" -> "John D."; one word stays as it is (SPEC §8)."""
+    """ "John Michael Doe" -> "John D."; one word stays as it is (SPEC §8)."""
     words = full_name.split()
     if len(words) < 2:
         return full_name.strip()

@@ -37,13 +37,19 @@ def _depth(value: Any) -> int:
         if level > MAX_DEPTH:
             return level
         deepest = max(deepest, level)
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
         stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
 def text(
-    body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 200,
+    body: dict[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    max_len: int = 200,
     nullable: bool = False,
 ) -> str | None:
     value = body.get(name, _MISSING)
@@ -64,8 +70,13 @@ def text(
 
 
 def integer(
-    body: dict[str, Any], name: str, *, required: bool = True, minimum: int = 1,
-    maximum: int = 2**53, nullable: bool = False,
+    body: dict[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    minimum: int = 1,
+    maximum: int = 2**53,
+    nullable: bool = False,
 ) -> int | None:
     value = body.get(name, _MISSING)
     if value is _MISSING or (value is None and nullable):
@@ -89,7 +100,11 @@ def boolean(body: dict[str, Any], name: str) -> bool | None:
 
 
 def choice(
-    body: dict[str, Any], name: str, choices: tuple[str, ...], *, required: bool = True,
+    body: dict[str, Any],
+    name: str,
+    choices: tuple[str, ...],
+    *,
+    required: bool = True,
     upper: bool = False,
 ) -> str | None:
     value = text(body, name, required=required, max_len=40)

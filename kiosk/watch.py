@@ -37,8 +37,13 @@ def table(update: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def watch(shop_id: int, url: str, out: TextIO = sys.stdout, max_updates: int | None = None,
-                token: str | None = None) -> int:
+async def watch(
+    shop_id: int,
+    url: str,
+    out: TextIO = sys.stdout,
+    max_updates: int | None = None,
+    token: str | None = None,
+) -> int:
     socket_url = f"{url.rstrip('/')}/ws/queue/{shop_id}"
     if token:
         socket_url += f"?token={token}"
@@ -62,8 +67,11 @@ async def watch(shop_id: int, url: str, out: TextIO = sys.stdout, max_updates: i
                         print(f"no shop {shop_id} on {url}", file=sys.stderr)
                         return 1
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                print(f"connection lost ({exc.__class__.__name__}); retrying in {backoff:.1f}s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"connection lost ({exc.__class__.__name__}); retrying in {backoff:.1f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             else:
                 print(f"disconnected; retrying in {backoff:.1f}s", file=sys.stderr, flush=True)
             # Jitter: a shop's screens that lost the same Wi-Fi must not all return at once.

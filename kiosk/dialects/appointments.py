@@ -24,8 +24,12 @@ class Appointments:
         elif not services.is_date(day):
             # Said once; the socket stays open (it still answers ping) so the client
             # can see the message and reconnect with a good date.
-            session.send({"type": "error",
-                          "message": "date must be a calendar date in the format YYYY-MM-DD"})
+            session.send(
+                {
+                    "type": "error",
+                    "message": "date must be a calendar date in the format YYYY-MM-DD",
+                }
+            )
             return
         group = Group(self.name, f"appointments:{shop_id}", session.conn.audience, day)
         session.hub.subscribe(session.conn, group)
@@ -33,13 +37,17 @@ class Appointments:
 
     async def receive(self, session: Session, text: str) -> None:
         message = parse_object(text)
-        if message is not None and (message.get("type") == "ping" or message.get("action") == "ping"):
+        if message is not None and (
+            message.get("type") == "ping" or message.get("action") == "ping"
+        ):
             session.send({"type": "pong", "timestamp": services.iso_utc(services.utcnow())})
             return
-        session.send({
-            "type": "error",
-            "message": 'this socket only sends appointment updates; it takes {"type": "ping"}',
-        })
+        session.send(
+            {
+                "type": "error",
+                "message": 'this socket only sends appointment updates; it takes {"type": "ping"}',
+            }
+        )
 
     @staticmethod
     def _concerns(event: Event, day: str) -> bool:

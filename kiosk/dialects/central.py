@@ -116,18 +116,22 @@ class Central:
                 session.hub.unsubscribe(session.conn, group)
             session.send({"type": "unsubscribed"})
         else:
-            session.send({
-                "type": "error",
-                "message": f"unknown action {action!r}; use subscribe, unsubscribe or ping",
-            })
+            session.send(
+                {
+                    "type": "error",
+                    "message": f"unknown action {action!r}; use subscribe, unsubscribe or ping",
+                }
+            )
 
     async def _subscribe(self, session: Session, message: dict[str, Any]) -> None:
         day = message.get("date")
         if not isinstance(day, str) or not services.is_date(day):
-            session.send({
-                "type": "error",
-                "message": "date must be a calendar date in the format YYYY-MM-DD",
-            })
+            session.send(
+                {
+                    "type": "error",
+                    "message": "date must be a calendar date in the format YYYY-MM-DD",
+                }
+            )
             return
         shop_id = message.get("shop_id")
         if shop_id is not None and (isinstance(shop_id, bool) or not isinstance(shop_id, int)):

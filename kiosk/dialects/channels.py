@@ -18,8 +18,12 @@ CLOSE_POLICY = 1008
 
 
 def envelope(type: str, payload: Any, seq: int | None = None, **extra: Any) -> dict[str, Any]:
-    body = {"type": type, "payload": payload, "timestamp": now_iso(),
-            "id": f"evt-{seq}" if seq is not None else uuid.uuid4().hex}
+    body = {
+        "type": type,
+        "payload": payload,
+        "timestamp": now_iso(),
+        "id": f"evt-{seq}" if seq is not None else uuid.uuid4().hex,
+    }
     if seq is not None:
         body["seq"] = seq
     body.update(extra)
@@ -35,15 +39,19 @@ class Channels:
 
     def _channels_of(self, conn: Conn) -> list[str]:
         hidden = {BROADCAST, f"user:{conn.user_id}"}
-        return sorted(g.topic for g in conn.groups if g.dialect == self.name and g.topic not in hidden)
+        return sorted(
+            g.topic for g in conn.groups if g.dialect == self.name and g.topic not in hidden
+        )
 
     async def open(self, session: Session) -> None:
         conn = session.conn
         session.hub.subscribe(conn, self._group(conn, BROADCAST))
         session.hub.subscribe(conn, self._group(conn, f"user:{conn.user_id}"))
-        session.send(envelope(
-            "connection:established", {"connection_id": str(conn.id), "user_id": conn.user_id}
-        ))
+        session.send(
+            envelope(
+                "connection:established", {"connection_id": str(conn.id), "user_id": conn.user_id}
+            )
+        )
 
     def _error(self, session: Session, code: str, message: str) -> None:
         session.send(envelope("error", {"code": code, "message": message}))
@@ -59,8 +67,11 @@ class Channels:
             session.send(envelope("pong", {}))
             return
         if kind not in ("subscribe", "unsubscribe"):
-            self._error(session, "unknown_type",
-                        f"unknown type {kind!r}; use subscribe, unsubscribe or ping")
+            self._error(
+                session,
+                "unknown_type",
+                f"unknown type {kind!r}; use subscribe, unsubscribe or ping",
+            )
             return
         channels = payload.get("channels") if isinstance(payload, dict) else None
         if (
@@ -68,17 +79,22 @@ class Channels:
             or not channels
             or not all(isinstance(c, str) and ROOM_NAME.match(c) for c in channels)
         ):
-            self._error(session, "invalid_channels",
-                        "payload.channels must be a list of names of 1-64 characters "
-                        "of a-z, 0-9, ':', '_' or '-'")
+            self._error(
+                session,
+                "invalid_channels",
+                "payload.channels must be a list of names of 1-64 characters "
+                "of a-z, 0-9, ':', '_' or '-'",
+            )
             return
         conn = session.conn
         if kind == "unsubscribe":
             for channel in channels:
                 session.hub.unsubscribe(conn, self._group(conn, channel))
-            session.send(envelope(
-                "unsubscribed", {"channels": channels, "total": len(self._channels_of(conn))}
-            ))
+            session.send(
+                envelope(
+                    "unsubscribed", {"channels": channels, "total": len(self._channels_of(conn))}
+                )
+            )
             return
         new = [c for c in dict.fromkeys(channels) if c not in self._channels_of(conn)]
         if len(self._channels_of(conn)) + len(new) > MAX_ROOMS:
@@ -86,12 +102,13 @@ class Channels:
             return
         for channel in new:
             session.hub.subscribe(conn, self._group(conn, channel))
-        session.send(envelope(
-            "subscribed", {"channels": channels, "total": len(self._channels_of(conn))}
-        ))
+        session.send(
+            envelope("subscribed", {"channels": channels, "total": len(self._channels_of(conn))})
+        )
         for channel in new:
             await event_views.replay(
-                session, self._group(conn, channel),
+                session,
+                self._group(conn, channel),
                 lambda code, text: self._error(session, code, text),
             )
 

@@ -57,10 +57,15 @@ def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str)
     queue_shop = queue_topic_shop(group.topic)
     for event in events:
         if relayed(event):
-            out.append(View(
-                event.type, visible(event.data.get("data", {}), group), event.seq,
-                severity=event.data.get("severity"), room=event.data.get("room"),
-            ))
+            out.append(
+                View(
+                    event.type,
+                    visible(event.data.get("data", {}), group),
+                    event.seq,
+                    severity=event.data.get("severity"),
+                    room=event.data.get("room"),
+                )
+            )
         elif queue_shop is not None and event.type in JOIN_EVENTS:
             out.append(View("new_entry", visible(event.data["entries"][0], group), event.seq))
     for read in reads_for(group, events, mode):
@@ -85,8 +90,11 @@ async def replay(session: Session, group: Group, send_error) -> None:
     try:
         oldest, newest = await session.read(eventlog.bounds)
         if since > newest or (oldest is not None and since < oldest - 1):
-            send_error("resync", f"cannot resume from seq {since} (the log holds "
-                                 f"{oldest}..{newest}); fetch the state again")
+            send_error(
+                "resync",
+                f"cannot resume from seq {since} (the log holds "
+                f"{oldest}..{newest}); fetch the state again",
+            )
             return
         events = await session.read(eventlog.since, since, [group.topic])
         missed = await hub.render_now(group, events, REPLAY)

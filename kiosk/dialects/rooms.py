@@ -33,9 +33,11 @@ class Rooms:
         session.send({"type": "error", "code": code, "message": message})
 
     def _rooms_of(self, conn: Conn) -> set[str]:
-        return {g.topic for g in conn.groups if g.dialect == self.name} - {BROADCAST} - {
-            f"user:{conn.user_id}"
-        }
+        return (
+            {g.topic for g in conn.groups if g.dialect == self.name}
+            - {BROADCAST}
+            - {f"user:{conn.user_id}"}
+        )
 
     async def receive(self, session: Session, text: str) -> None:
         message = parse_object(text)
@@ -77,8 +79,13 @@ class Rooms:
         room = None if event_views.private_topic(group.topic) else group.topic
         messages = []
         for view in event_views.views(group, events, reads, mode):
-            body = {"type": view.type, "data": view.body, "room": view.room or room,
-                    "timestamp": now_iso(), "seq": view.seq}
+            body = {
+                "type": view.type,
+                "data": view.body,
+                "room": view.room or room,
+                "timestamp": now_iso(),
+                "seq": view.seq,
+            }
             if view.severity is not None:
                 body["severity"] = view.severity
             messages.append(Message.of(body, view.seq, group.topic, view.snapshot))

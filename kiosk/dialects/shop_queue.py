@@ -31,14 +31,18 @@ class ShopQueue:
 
     async def receive(self, session: Session, text: str) -> None:
         message = parse_object(text)
-        if message is not None and (message.get("type") == "ping" or message.get("action") == "ping"):
+        if message is not None and (
+            message.get("type") == "ping" or message.get("action") == "ping"
+        ):
             session.send({"type": "pong", "timestamp": services.iso_utc(services.utcnow())})
             return
-        session.send({
-            "type": "error",
-            "message": "this socket only sends queue updates; the one message it takes "
-                       'is {"type": "ping"}',
-        })
+        session.send(
+            {
+                "type": "error",
+                "message": "this socket only sends queue updates; the one message it takes "
+                'is {"type": "ping"}',
+            }
+        )
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
         if mode == LIVE and all(relayed(e) for e in events):
@@ -56,13 +60,20 @@ class ShopQueue:
             for event in events:
                 if event.type in JOIN_EVENTS:
                     entry = visible(event.data["entries"][0], group)
-                    messages.append(Message.of(
-                        {"type": "new_entry", "shop_id": event.shop_id, "seq": event.seq,
-                         "queue_item": entry},
-                        event.seq, group.topic,
-                    ))
+                    messages.append(
+                        Message.of(
+                            {
+                                "type": "new_entry",
+                                "shop_id": event.shop_id,
+                                "seq": event.seq,
+                                "queue_item": entry,
+                            },
+                            event.seq,
+                            group.topic,
+                        )
+                    )
         if mode in (LIVE, PERIODIC, INITIAL):
-            messages.append(Message.of(
-                visible(snapshot, group), snapshot["seq"], group.topic, snapshot=True
-            ))
+            messages.append(
+                Message.of(visible(snapshot, group), snapshot["seq"], group.topic, snapshot=True)
+            )
         return messages
