@@ -69,10 +69,20 @@ class Server:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.proc = subprocess.Popen(
             kiosk_cmd(
-                "serve", "--host", "127.0.0.1", "--port", str(port or self.port or 0),
-                "--data-dir", str(self.data_dir), "--no-mdns", "--no-browser", *self.extra_args,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port or self.port or 0),
+                "--data-dir",
+                str(self.data_dir),
+                "--no-mdns",
+                "--no-browser",
+                *self.extra_args,
             ),
-            stdout=subprocess.PIPE, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
         line = self._read_line_with_timeout(START_TIMEOUT_S)
@@ -118,10 +128,15 @@ class Server:
 class Client:
     """A tiny HTTP client over http.client: real sockets, no magic, no retries."""
 
-    def __init__(self, port: int, token: str | None = None, timeout: float = 30):
+    def __init__(
+        self, port: int, token: str | None = None, timeout: float = 30, source: str | None = None
+    ):
         self.port = port
         self.token = token
         self.timeout = timeout
+        # Connect from this loopback address (127.0.0.N), e.g. so per-address limits of
+        # one test never eat another's budget.
+        self.source = source
 
     def request(
         self,
@@ -133,7 +148,12 @@ class Client:
         headers: dict[str, str] | None = None,
         token: str | None = None,
     ) -> Response:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        conn = http.client.HTTPConnection(
+            "127.0.0.1",
+            self.port,
+            timeout=self.timeout,
+            source_address=(self.source, 0) if self.source else None,
+        )
         try:
             all_headers = {"Content-Type": "application/json"}
             bearer = token if token is not None else self.token

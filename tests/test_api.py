@@ -7,13 +7,11 @@ on the module-scoped server.
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import re
 import socket
 from typing import Any
 
-import orjson
 import pytest
 
 from tests.kiosk_harness import Client, Response
@@ -51,31 +49,7 @@ class AddrClient(Client):
     joins made by one test never eat another test's per-address self check-in budget."""
 
     def __init__(self, port: int, source: str, token: str | None = None):
-        super().__init__(port, token)
-        self.source = source
-
-    def request(self, method, path, json=None, *, body=None, headers=None, token=None):
-        conn = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=self.timeout, source_address=(self.source, 0)
-        )
-        try:
-            all_headers = {"Content-Type": "application/json"}
-            bearer = token if token is not None else self.token
-            if bearer:
-                all_headers["Authorization"] = f"Bearer {bearer}"
-            all_headers.update(headers or {})
-            if json is not None:
-                body = orjson.dumps(json)
-            conn.request(method, path, body=body, headers=all_headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            try:
-                parsed = orjson.loads(raw) if raw else None
-            except orjson.JSONDecodeError:
-                parsed = None
-            return Response(resp.status, parsed, {k.lower(): v for k, v in resp.getheaders()}, raw)
-        finally:
-            conn.close()
+        super().__init__(port, token, source=source)
 
 
 def can_bind(address: str) -> bool:

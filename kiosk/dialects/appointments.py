@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk import services
-from kiosk.dialects.base import Session, failed, parse_object, visible
+from kiosk.dialects.base import Session, answer_ping, failed, visible
 from kiosk.eventlog import Event
 from kiosk.hub import INITIAL, LIVE, SNAPSHOT, Group, Message
 
@@ -36,18 +36,7 @@ class Appointments:
         session.send_messages(await session.hub.render_now(group, [], INITIAL))
 
     async def receive(self, session: Session, text: str) -> None:
-        message = parse_object(text)
-        if message is not None and (
-            message.get("type") == "ping" or message.get("action") == "ping"
-        ):
-            session.send({"type": "pong", "timestamp": services.iso_utc(services.utcnow())})
-            return
-        session.send(
-            {
-                "type": "error",
-                "message": 'this socket only sends appointment updates; it takes {"type": "ping"}',
-            }
-        )
+        answer_ping(session, text, "appointment updates")
 
     @staticmethod
     def _concerns(event: Event, day: str) -> bool:

@@ -53,6 +53,21 @@ def parse_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def answer_ping(session: Session, text: str, what: str) -> None:
+    """The one thing a send-only socket takes is a ping; anything else is explained."""
+    message = parse_object(text)
+    if message is not None and "ping" in (message.get("type"), message.get("action")):
+        session.send({"type": "pong", "timestamp": now_iso()})
+        return
+    session.send(
+        {
+            "type": "error",
+            "message": f"this socket only sends {what}; the one message it takes is "
+        '{"type": "ping"}',
+        }
+    )
+
+
 def visible(value: Any, group: Group) -> Any:
     return redact_for(value, group.audience)
 

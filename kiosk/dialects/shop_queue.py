@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk import services
-from kiosk.dialects.base import JOIN_EVENTS, Session, failed, parse_object, relayed, visible
+from kiosk.dialects.base import (
+    JOIN_EVENTS,
+    Session,
+    answer_ping,
+    failed,
+    relayed,
+    visible,
+)
 from kiosk.eventlog import Event
 from kiosk.hub import INITIAL, LIVE, PERIODIC, SNAPSHOT, Group, Message
 
@@ -30,19 +37,7 @@ class ShopQueue:
         session.send_messages(await session.hub.render_now(group, [], INITIAL))
 
     async def receive(self, session: Session, text: str) -> None:
-        message = parse_object(text)
-        if message is not None and (
-            message.get("type") == "ping" or message.get("action") == "ping"
-        ):
-            session.send({"type": "pong", "timestamp": services.iso_utc(services.utcnow())})
-            return
-        session.send(
-            {
-                "type": "error",
-                "message": "this socket only sends queue updates; the one message it takes "
-                'is {"type": "ping"}',
-            }
-        )
+        answer_ping(session, text, "queue updates")
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
         if mode == LIVE and all(relayed(e) for e in events):
