@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sqlite3
@@ -22,7 +23,9 @@ log = logging.getLogger("kiosk")
 
 def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data-dir", type=Path, default=env_default("DATA_DIR", None),
+        "--data-dir",
+        type=Path,
+        default=env_default("DATA_DIR", None),
         help="where the database lives (default: the per-user app data folder; env KIOSK_DATA_DIR)",
     )
 
@@ -55,11 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-mdns", action="store_true", help="do not advertise on the LAN")
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.add_argument("--demo", action="store_true", help="fill an empty shop with demo data")
-    serve.add_argument("--refresh", type=float, default=30.0,
-                       help="seconds between periodic full queue refreshes")
+    serve.add_argument(
+        "--refresh", type=float, default=30.0, help="seconds between periodic full queue refreshes"
+    )
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
-    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
-                       help="another site whose pages may use this appliance (repeatable)")
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another site whose pages may use this appliance (repeatable)",
+    )
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -79,15 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
     _data_dir_arg(backup)
 
     discover = commands.add_parser("discover", help="list Queue Kiosk appliances on the LAN (mDNS)")
-    discover.add_argument("--timeout", type=float, default=3.0,
-                          help="seconds to listen for answers (default 3)")
+    discover.add_argument(
+        "--timeout", type=float, default=3.0, help="seconds to listen for answers (default 3)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command is None:  # a double-click: serve and open the browser
         args = parser.parse_args(["serve", *(argv or [])])
     if args.command == "serve":
@@ -102,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.watch import watch
 
         try:
-            return asyncio.run(watch(args.shop_id, args.url, max_updates=args.count,
-                                     token=args.token))
+            return asyncio.run(
+                watch(args.shop_id, args.url, max_updates=args.count, token=args.token)
+            )
         except KeyboardInterrupt:
             return 0
     parser.error(f"unknown command {args.command}")
@@ -134,7 +147,9 @@ async def _serve(config: Config) -> None:
     # No access log by default: a shop owner reads the log for problems, and a line
     # per request costs more CPU than the request on a busy morning.
     runner = web.AppRunner(
-        app, handle_signals=False, shutdown_timeout=3.0,
+        app,
+        handle_signals=False,
+        shutdown_timeout=3.0,
         access_log=logging.getLogger("aiohttp.access") if config.access_log else None,
     )
     await runner.setup()
@@ -143,10 +158,9 @@ async def _serve(config: Config) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Windows has no signal handlers on the loop: Ctrl-C arrives as KeyboardInterrupt.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
-            pass
     port = runner.addresses[0][1]
     local = f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '::', '') else config.host}:{port}"
     print(f"Serving on {local}", flush=True)
@@ -182,8 +196,11 @@ async def _advertise(app, port: int):
     # Probing takes about a second; serving must not wait for it (SPEC §7).
     app["advertising"] = asyncio.get_running_loop().create_task(advertiser.start())
     url = discovery.primary_url(port)
-    print(f"Tablets and TVs: open {url}/kiosk or {url}/display "
-          f"(also {advertiser.host_name.rstrip('.')}:{port})", flush=True)
+    print(
+        f"Tablets and TVs: open {url}/kiosk or {url}/display "
+        f"(also {advertiser.host_name.rstrip('.')}:{port})",
+        flush=True,
+    )
     print(discovery.qr_terminal(f"{url}/kiosk"), flush=True)
     return advertiser
 
@@ -231,7 +248,9 @@ def token_create(args: argparse.Namespace) -> int:
             token, secret = auth.create_token(args.role, name, services.iso_utc(services.utcnow()))
     finally:
         database.close()
-    print(f"Created {args.role} token #{token.id} ({name}). It is shown only once:", file=sys.stderr)
+    print(
+        f"Created {args.role} token #{token.id} ({name}). It is shown only once:", file=sys.stderr
+    )
     print(secret, flush=True)
     return 0
 
