@@ -6,6 +6,7 @@ sends one pre-built string to every socket, nothing else (no database, no render
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from aiohttp import web
@@ -29,10 +30,8 @@ async def go(request: web.Request) -> web.Response:
     seq = int(request.query["seq"])
     text = request.app["template"].replace("SEQ_MARK", f'"seq":{seq:010d}', 1)
     for ws in list(request.app[SOCKETS]):
-        try:
+        with contextlib.suppress(ConnectionError):
             await ws.send_str(text)
-        except ConnectionError:
-            pass
     return web.json_response({"seq": seq})
 
 
