@@ -1,0 +1,154 @@
+"""Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, for page tests.
+
+    from tests.browser import chromium, Browserish  # fixtures: see tests/test_pages_*.py
+
+- `launch_chromium()` starts Debian's Chromium with the flags the appliance's CI uses;
+  Playwright gives every launch a fresh temporary user-data dir (no profile leaks
+  between runs), and every `Pages.context()` is a fresh incognito-like context.
+- `Pages` opens several pages against one real server (`tests.kiosk_harness.Server`),
+  each at a named viewport (tablet 1024x768, phone 390x844, TV 1920x1080), with a
+  token of a role if asked, and collects console errors, page errors and dialogs so a
+  test can assert that none happened.
+- `shot(page, name)` saves a PNG under test-artifacts/screenshots/.
+
+Never `playwright install`: the browser is the system one (executable_path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("KIOSK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS = {
+    "tablet": {"width": 1024, "height": 768},
+    "phone": {"width": 390, "height": 844},
+    "tv": {"width": 1920, "height": 1080},
+}
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+# Console noise that is expected while a test stops the server on purpose.
+EXPECTED_NOISE = re.compile(
+    r"WebSocket connection to .* failed|Failed to load resource|net::ERR_CONNECTION_REFUSED"
+    r"|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE"
+)
+
+
+def launch_chromium(playwright):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+    )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class PageLog:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.console_errors if not EXPECTED_NOISE.search(e)] + self.page_errors
+
+
+class Pages:
+    """Open pages of one server in one browser; close them all at the end."""
+
+    def __init__(self, browser, server) -> None:
+        self.browser = browser
+        self.server = server
+        self.contexts: list[Any] = []
+        self.logs: dict[Any, PageLog] = {}
+
+    def context(self, size: str = "tablet", **kw: Any):
+        ctx = self.browser.new_context(viewport=VIEWPORTS[size], **kw)
+        self.contexts.append(ctx)
+        return ctx
+
+    def open(
+        self,
+        path: str,
+        *,
+        size: str = "tablet",
+        role: str | None = None,
+        context=None,
+        init_script: str | None = None,
+        wait_live: bool = True,
+    ):
+        """Open `path` on the server (with `?token=` of `role` if given)."""
+        ctx = context or self.context(size)
+        page = ctx.new_page()
+        log = PageLog()
+        self.logs[page] = log
+        page.on(
+            "console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None
+        )
+        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+
+        def on_dialog(dialog):
+            log.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        if init_script:
+            page.add_init_script(init_script)
+        url = self.server.base_url + path
+        if role:
+            url += ("&" if "?" in path else "?") + "token=" + self.server.token(role)
+        page.goto(url)
+        if wait_live:
+            wait_live_status(page, "connected")
+        return page
+
+    def log(self, page) -> PageLog:
+        return self.logs[page]
+
+    def close(self) -> None:
+        for ctx in self.contexts:
+            with contextlib.suppress(Exception):  # best effort at teardown
+                ctx.close()
+        self.contexts.clear()
+
+
+def wait_live_status(page, status: str, timeout_ms: int = 10_000) -> None:
+    page.wait_for_selector(f'html[data-live="{status}"]', state="attached", timeout=timeout_ms)
+
+
+def shot(page, name: str, full_page: bool = False) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
