@@ -189,7 +189,7 @@ async def write(request: web.Request, use_case, *args: Any, status: int = 200) -
         b"%s %s\n%s" % (request.method.encode(), request.path_qs.encode(), body)
     ).hexdigest()
     answer = await request.app[DB].run(
-        idempotency.write, scope, key, fingerprint, status, use_case, *args
+        idempotency.write, scope, key, fingerprint, status, principal.audience, use_case, *args
     )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     if answer.seq is not None:

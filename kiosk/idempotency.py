@@ -17,6 +17,7 @@ import orjson
 from kiosk.db import Outcome
 from kiosk.errors import HTTP_STATUS, IdempotencyMismatch, KioskError, RateLimited
 from kiosk.models import IdempotencyKey, database
+from kiosk.redaction import Audience, render
 
 KEEP_S = 24 * 3600
 
@@ -40,9 +41,12 @@ def write(
     key: str | None,
     fingerprint: str,
     ok_status: int,
+    audience: Audience,
     use_case: Callable[..., Outcome],
     *args: Any,
 ) -> Outcome:
+    """Run `use_case` once per key; its answer is rendered for the caller's audience
+    (a kiosk or a ticket holder gets "John D.", like a display) before it is stored."""
     now = int(time.time())
     if key is not None:
         row = database.execute_sql(
@@ -70,7 +74,8 @@ def write(
         outcome = Outcome(None)
     else:
         seq = outcome.events[-1].seq if outcome.events else None
-        answer = Answer(ok_status, orjson.dumps({**outcome.value, "seq": seq}), seq)
+        body = render({**outcome.value, "seq": seq}, audience)
+        answer = Answer(ok_status, orjson.dumps(body), seq)
     if key is not None:
         database.execute_sql(
             "INSERT OR REPLACE INTO idempotency_key (scope, key, fingerprint, status, body, "

@@ -69,8 +69,10 @@ def test_join_answer_shape_codes_positions_and_version(server):
     assert [e["position_in_queue"] for e in (first, second, third)] == [1, 2, 3]
     assert first["status"] == "CHECKED_IN"
     assert first["shop_id"] == shop["id"]
-    assert first["full_name"] == "Ann Lee"  # the joiner's own answer is not redacted
-    assert first["phone"] == "555-0101"
+    # A kiosk is a redacted audience (SPEC §4/§5): even the answer to its own join says
+    # "Ann L." and no phone, since a tablet screen is public. Staff get it all.
+    assert first["full_name"] == "Ann L." and first["phone"] is None
+    assert third["full_name"] == "Cy Dunn"
     assert first["provider_id"] is None and second["provider_id"] == provider["id"]
     assert first["appointment_id"] is None
     assert isinstance(first["customer_id"], int)
@@ -718,3 +720,14 @@ def test_write_answers_show_the_same_wait_as_the_display(server):
     recalled = set_status(server, ahead["id"], "CHECKED_IN")
     shown = item(get_queue(server, shop["id"]), ahead["id"])
     assert recalled.body["estimated_wait_minutes"] == shown["estimated_wait_minutes"]
+
+
+def test_leaving_by_claim_answers_like_a_display(server):
+    """The ticket holder's phone is a display-level client: the answer to its own
+    'I'm leaving' shows no surname and no phone, like GET on the same ticket."""
+    shop = new_shop(server)
+    joined = join(server.client("kiosk"), shop["id"], "Lena Leaving-Early", phone="555-0303")
+    resp = server.client().delete(f"/api/v1/tickets/{joined['claim']}")
+    assert resp.status == 200 and resp.body["status"] == "LEFT"
+    assert resp.body["full_name"] == "Lena L." and resp.body["phone"] is None
+    assert b"Leaving-Early" not in resp.raw and b"555-0303" not in resp.raw
