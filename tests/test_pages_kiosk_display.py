@@ -438,6 +438,30 @@ def test_a_call_chimes_and_speaks_on_the_display(pages, server):
     no_errors(pages, display, quiet, anonymous)
 
 
+def test_the_owners_display_settings_reach_the_tv_live(pages, server):
+    """Ticket-only and a silent call-out, set once at /admin, reach an open TV at once."""
+    shop, providers = new_shop(server)
+    display = pages.open(f"/display?shop={shop}", size="tv", init_script=AUDIO_SPY)
+    unlock_sound(display)
+    admin = server.client("admin")
+    try:
+        changed = admin.patch(
+            "/api/v1/settings", {"display_names": "ticket", "display_voice": False}
+        )
+        assert changed.status == 200, changed.body
+        entry = join(server, shop, "Greta Garbo", providers[0]["id"])
+        seq = set_status(server, entry["id"], "CALLED")
+        wait_seq(display, seq)
+        wait_call(display, "play:")  # the chime still sounds
+        display.wait_for_selector("#call:not([hidden])", timeout=2000)
+        assert entry["ticket"] in display.inner_text("#call .ticket")
+        assert spoken(display) == []
+        assert "Greta" not in body_text(display)
+    finally:
+        admin.patch("/api/v1/settings", {"display_names": "initial", "display_voice": True})
+    no_errors(pages, display)
+
+
 def test_sound_overlay_appears_when_the_browser_blocks_audio(pages, server):
     shop, _ = new_shop(server)
     blocked = (
