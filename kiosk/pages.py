@@ -17,6 +17,7 @@ PAGES = {
     "/monitor": "monitor.html",
     "/test": "test.html",
     "/admin": "admin.html",
+    "/login": "login.html",  # staff PIN sign-in (lib/auth.js sends pages here)
 }
 STATIC_DIRS = ("lib", "vendor", "assets")
 # Pages change with releases; a TV left on for weeks must pick up the new ones on

@@ -9,7 +9,8 @@
 //   cookieOnly: ask as the cookie alone (ignores any stored token).
 //
 // requireRole(role, {next}) -> Promise<me>
-//   The login gate of a page. When the page was opened with `?token=` it works as
+//   The login gate of a page (when the appliance cannot be reached it resolves with
+//   {offline: true} so the page can start and reconnect by itself). When the page was opened with `?token=` it works as
 //   before (scripts, tests): it resolves with whoever that token is and the page shows
 //   its own message when the role is too low. Otherwise a stored token or the session
 //   cookie must be at least `role`; if neither is, the browser goes to
@@ -64,7 +65,20 @@ export function loginUrl(role, next = herePath()) {
 
 const NEVER = new Promise(() => {});
 
-export async function requireRole(role, { next } = {}) {
+export async function requireRole(role, opts = {}) {
+  try {
+    return await gate(role, opts);
+  } catch (err) {
+    // The appliance cannot be reached (restarting, Wi-Fi down): let the page start and
+    // recover with its live socket; the server still checks every request it gets.
+    if (err instanceof ApiError && err.status === 0) {
+      return { role: null, name: null, kind: null, authenticated: false, claimed: true, offline: true };
+    }
+    throw err;
+  }
+}
+
+async function gate(role, { next } = {}) {
   // getToken() first: it consumes ?token= (stores it, cleans the address bar).
   const token = getToken();
   if (OPENED_WITH_TOKEN) return whoAmI();
