@@ -37,6 +37,11 @@ def _event(ctx: Ctx, type: str, **data: Any) -> eventlog.Event:
     )
 
 
+def _as(ctx: Ctx, role: str, token_id: int, name: str) -> Ctx:
+    """The actor for an event done by someone who only now got a token."""
+    return Ctx(eventlog.Actor(role=role, token_id=token_id, name=name, address=ctx.actor.address))
+
+
 def _later(**delta: float) -> str:
     return iso_utc(utcnow() + timedelta(**delta))
 
@@ -80,6 +85,7 @@ def pin_hashes() -> list[tuple[int, str]]:
 
 def _session(staff: Staff) -> tuple[Token, str]:
     token, secret = create_token(staff.role, staff.name, iso_utc(utcnow()))
+    token.last_seen_at = token.created_at
     token.kind = "session"
     token.staff = staff.id
     token.expires_at = _later(hours=SESSION_HOURS)
@@ -92,7 +98,8 @@ def claim(ctx: Ctx, name: str, pin_hash: str) -> Outcome:
     if claimed():
         raise Forbidden("this appliance has already been set up; log in with a PIN")
     staff = Staff.create(name=name, role="admin", pin_hash=pin_hash, created_at=iso_utc(utcnow()))
-    _, secret = _session(staff)
+    token, secret = _session(staff)
+    ctx = _as(ctx, staff.role, token.id, staff.name)
     event = _event(ctx, "appliance_claimed", staff=staff_dict(staff))
     return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
 
@@ -102,11 +109,7 @@ def login(ctx: Ctx, staff_id: int) -> Outcome:
     if staff is None:
         raise NotFound("that staff member no longer exists")
     token, secret = _session(staff)
-    ctx = Ctx(
-        eventlog.Actor(
-            role=staff.role, token_id=token.id, name=staff.name, address=ctx.actor.address
-        )
-    )
+    ctx = _as(ctx, staff.role, token.id, staff.name)
     event = _event(ctx, "staff_logged_in", staff=staff_dict(staff))
     return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
 
@@ -157,9 +160,10 @@ def disable_staff(ctx: Ctx, staff_id: int) -> Outcome:
 
 
 def list_tokens() -> list[dict[str, Any]]:
-    return [
-        token_dict(t) for t in Token.select().where(Token.revoked_at.is_null()).order_by(Token.id)
-    ]
+    """Tokens still in force (revoked and expired ones are history, in the audit)."""
+    now = iso_utc(utcnow())
+    live = Token.revoked_at.is_null() & (Token.expires_at.is_null() | (Token.expires_at > now))
+    return [token_dict(t) for t in Token.select().where(live).order_by(Token.id)]
 
 
 def issue_token(ctx: Ctx, role: str, name: str, kind: str = "api") -> Outcome:
@@ -215,8 +219,10 @@ def redeem_pairing(ctx: Ctx, code: str) -> Outcome:
     token, secret = create_token(pairing.role, pairing.name, pairing.used_at)
     token.kind = "device"
     token.expires_at = _later(days=DEVICE_DAYS)
+    token.last_seen_at = token.created_at
     token.save()
     body = token_dict(token)
+    ctx = _as(ctx, token.role, token.id, token.name)  # the audit names the new device
     return Outcome({**body, "secret": secret}, (_event(ctx, "device_paired", token=body),))
 
 

@@ -96,7 +96,10 @@ def _bearer(request: web.Request) -> str | None:
     return request.query.get("token") or None
 
 
-SESSION_COOKIE = "qk_session"
+SESSION_COOKIE = "qk_session"  # a staff member's PIN login (hours)
+# A paired tablet's or TV's own token (months). Separate from the session, so a staff
+# login on a paired tablet sits on top of the pairing and logging out keeps it paired.
+DEVICE_COOKIE = "qk_device"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -131,11 +134,15 @@ async def auth_middleware(request: web.Request, handler):
                 raise Unauthorized("this token is unknown or revoked")
         else:
             principal = found
-    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+    else:
         # A stale cookie (logged out, revoked) is simply nobody: public pages still work.
-        found = await _principal_for(request, cookie)
-        if found is not None:
-            principal = replace(found, via_cookie=True)
+        for name in (SESSION_COOKIE, DEVICE_COOKIE):
+            cookie = request.cookies.get(name)
+            found = await _principal_for(request, cookie) if cookie else None
+            if found is not None:
+                principal = replace(found, via_cookie=True)
+                break
+        if principal.via_cookie:
             if request.method not in SAFE_METHODS and not origin_ok(request, required=True):
                 raise Forbidden(
                     "cross-site request refused: a cookie-authenticated write must come "

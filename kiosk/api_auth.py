@@ -18,6 +18,7 @@ from aiohttp import web
 from kiosk import __version__, accounts, auth, discovery, settings
 from kiosk import validate as v
 from kiosk.api import (
+    DEVICE_COOKIE,
     SESSION_COOKIE,
     body_of,
     ctx_of,
@@ -263,7 +264,7 @@ async def redeem_pairing(request: web.Request) -> web.Response:
         )
     response = web.HTTPSeeOther(f"/{device['role']}")
     response.set_cookie(
-        SESSION_COOKIE,
+        DEVICE_COOKIE,
         device["secret"],
         max_age=accounts.DEVICE_DAYS * 86400,
         path="/",

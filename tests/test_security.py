@@ -41,12 +41,12 @@ def raw(server: Server, method: str, path: str, body=None, headers=None):
         conn.close()
 
 
-def session_cookie(resp) -> tuple[str, str]:
+def session_cookie(resp, name: str = "qk_session") -> tuple[str, str]:
     header = resp.getheader("Set-Cookie")
     assert header, "no cookie was set"
     cookie = SimpleCookie()
     cookie.load(header)
-    return cookie["qk_session"].value, header
+    return cookie[name].value, header
 
 
 def claim(server: Server, pin: str = OWNER_PIN) -> str:
@@ -250,7 +250,9 @@ def test_pairing_makes_a_kiosk_device_that_can_join_and_nothing_else(srv):
     path = "/pair/" + pairing.body["url"].rsplit("/pair/", 1)[1]
     status, _, resp = raw(srv, "GET", path)
     assert status == 303 and resp.getheader("Location") == "/kiosk"
-    device = {"Cookie": f"qk_session={session_cookie(resp)[0]}", "Origin": own_origin(srv)}
+    device_secret, header = session_cookie(resp, "qk_device")
+    assert "HttpOnly" in header and "SameSite=Strict" in header
+    device = {"Cookie": f"qk_device={device_secret}", "Origin": own_origin(srv)}
     status, entry, _ = raw(srv, "POST", "/api/v1/shops/1/queue", {"full_name": "Pat Paired"},
                            device)
     assert status == 201 and entry["source"] == "kiosk"
@@ -261,6 +263,25 @@ def test_pairing_makes_a_kiosk_device_that_can_join_and_nothing_else(srv):
     devices = admin.get("/api/v1/tokens").body
     tablet = next(t for t in devices if t["name"] == "Desk tablet")
     assert tablet["kind"] == "device" and tablet["role"] == "kiosk"
+    assert tablet["last_seen_at"] is not None  # seen at once, not only after a minute
+    trail = admin.get("/api/v1/audit?limit=10").body
+    assert next(e for e in trail if e["type"] == "device_paired")["actor"]["name"] == "Desk tablet"
+
+
+def test_a_staff_login_on_a_paired_tablet_leaves_it_paired_after_logout(srv):
+    claim(srv)
+    pairing = srv.client("admin").post("/api/v1/pairing", {"role": "kiosk", "name": "Front"})
+    _, _, resp = raw(srv, "GET", "/pair/" + pairing.body["url"].rsplit("/pair/", 1)[1])
+    device = f"qk_device={session_cookie(resp, 'qk_device')[0]}"
+    _, _, resp = raw(srv, "POST", "/api/v1/auth/login", {"pin": OWNER_PIN},
+                     {"Cookie": device, "Origin": own_origin(srv)})
+    both = {"Cookie": f"{device}; qk_session={session_cookie(resp)[0]}",
+            "Origin": own_origin(srv)}
+    assert raw(srv, "GET", "/api/v1/auth/me", headers=both)[1]["role"] == "admin"
+    assert raw(srv, "POST", "/api/v1/auth/logout", headers=both)[0] == 200
+    # The browser drops the session cookie; the pairing is still there.
+    me = raw(srv, "GET", "/api/v1/auth/me", headers={"Cookie": device})[1]
+    assert me["role"] == "kiosk" and me["kind"] == "device"
 
 
 # ---------------------------------------------------------------- socket limits

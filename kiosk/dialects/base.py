@@ -63,7 +63,7 @@ def answer_ping(session: Session, text: str, what: str) -> None:
         {
             "type": "error",
             "message": f"this socket only sends {what}; the one message it takes is "
-        '{"type": "ping"}',
+            '{"type": "ping"}',
         }
     )
 
