@@ -142,13 +142,13 @@ async def auth_middleware(request: web.Request, handler):
             if found is not None:
                 principal = replace(found, via_cookie=True)
                 break
-        if principal.via_cookie:
-            if request.method not in SAFE_METHODS and not origin_ok(request, required=True):
-                raise Forbidden(
-                    "cross-site request refused: a cookie-authenticated write must come "
-                    "from this appliance's own pages",
-                    {"origin": request.headers.get("Origin")},
-                )
+        cross_site = request.method not in SAFE_METHODS and not origin_ok(request, required=True)
+        if principal.via_cookie and cross_site:
+            raise Forbidden(
+                "cross-site request refused: a cookie-authenticated write must come "
+                "from this appliance's own pages",
+                {"origin": request.headers.get("Origin")},
+            )
     request[PRINCIPAL] = principal
     return await handler(request)
 

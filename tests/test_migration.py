@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from kiosk.config import DB_FILENAME
 from kiosk.db import SCHEMA_VERSION

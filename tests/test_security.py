@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from tests import netns
-from tests.kiosk_harness import Server, kiosk_cmd, wait_until
+from tests.kiosk_harness import Server, kiosk_cmd
 
 OWNER_PIN = "482915"
 
@@ -370,7 +370,7 @@ def test_a_peer_that_never_answers_pings_is_closed_after_two_missed(srv):
             resp = await asyncio.to_thread(
                 srv.client("staff").post, "/api/v1/shops/1/queue", {"full_name": "Still Live"}
             )
-            while '"seq":%d' % resp.body["seq"] not in await asyncio.wait_for(texts.get(), 10):
+            while f'"seq":{resp.body["seq"]}' not in await asyncio.wait_for(texts.get(), 10):
                 pass
             code = silent.close_code
             await healthy.close()
