@@ -963,11 +963,22 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("raw", MALFORMED, ids=[repr(r[:24]) for r in MALFORMED])
-@pytest.mark.parametrize("method, path, role", WRITES, ids=[f"{m} {p} {r}" for m, p, r in WRITES])
+# call-next takes an empty body as {} (provider_id is optional), so that one pair is
+# not a malformed request and is left out of the table.
+MALFORMED_CASES = [
+    (method, path, role, raw)
+    for method, path, role in WRITES
+    for raw in MALFORMED
+    if not (raw == b"" and path.endswith("call-next"))
+]
+
+
+@pytest.mark.parametrize(
+    "method, path, role, raw",
+    MALFORMED_CASES,
+    ids=[f"{m} {p} {r} {raw[:24]!r}" for m, p, r, raw in MALFORMED_CASES],
+)
 def test_malformed_json_is_400(server, world, method, path, role, raw):
-    if raw == b"" and path.endswith("call-next"):
-        pytest.skip("call-next takes an empty body as {} (provider_id is optional)")
     resp = server.client(role).request(method, API + fill(path, world), body=raw)
     expect_error(resp, 400, "bad_json")
 
