@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sqlite3
@@ -161,6 +162,10 @@ async def _serve(config: Config) -> None:
         # Windows has no signal handlers on the loop: Ctrl-C arrives as KeyboardInterrupt.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    # Everything built so far (modules, the app, the route table) lives until exit; move
+    # it out of the collector's sight, so a full collection with a thousand screens
+    # connected walks their objects only, not the whole program (~70 ms -> a few).
+    gc.freeze()
     port = runner.addresses[0][1]
     local = f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '::', '') else config.host}:{port}"
     print(f"Serving on {local}", flush=True)
