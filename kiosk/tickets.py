@@ -37,15 +37,6 @@ WALK_IN_PREFIX = "A"
 APPOINTMENT_PREFIX = "B"
 
 # Appointment statuses (seed 002, lowercase) and how a ticket drags its appointment.
-APPOINTMENT_STATUSES = (
-    "scheduled",
-    "confirmed",
-    "checked_in",
-    "in_progress",
-    "completed",
-    "cancelled",
-    "no_show",
-)
 APPOINTMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "scheduled": ("confirmed", "checked_in", "in_progress", "cancelled", "no_show"),
     "confirmed": ("checked_in", "in_progress", "cancelled", "no_show"),
@@ -81,11 +72,6 @@ def can_move(current: str, target: str) -> bool:
 def ticket_code(prefix: str, number: int) -> str:
     """`A007`; past 999 a fourth digit, because a code must never repeat within a day."""
     return f"{prefix}{number:03d}"
-
-
-def lowercase_status(status: str) -> str:
-    """Seed 002 spells queue statuses in lowercase."""
-    return status.lower()
 
 
 def display_name(full_name: str) -> str:
