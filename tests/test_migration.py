@@ -93,6 +93,26 @@ def schema_of(path: Path) -> dict[str, dict[str, Any]]:
         con.close()
 
 
+def serve_once(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Start the real server on `data_dir` and let it run to its end (here: a refusal)."""
+    return subprocess.run(
+        kiosk_cmd(
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--no-mdns",
+            "--no-browser",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -212,22 +232,7 @@ def test_a_failed_upgrade_leaves_the_old_file_usable(tmp_path: Path) -> None:
     with con:
         con.execute("UPDATE event SET topics = 'queue:1 (not json)' WHERE seq = 5")
     con.close()
-    result = subprocess.run(
-        kiosk_cmd(
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--no-mdns",
-            "--no-browser",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = serve_once(data_dir)
     assert result.returncode != 0
     assert "Serving on" not in result.stdout
     assert query(path, "PRAGMA user_version") == [(1,)]
@@ -246,22 +251,7 @@ def test_a_newer_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
     con.execute("PRAGMA user_version = 99")
     con.close()
     before = file_digest(path)
-    result = subprocess.run(
-        kiosk_cmd(
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--no-mdns",
-            "--no-browser",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = serve_once(data_dir)
     assert result.returncode != 0, result.stdout
     assert "Serving on" not in result.stdout
     message = result.stdout + result.stderr
@@ -277,22 +267,7 @@ def test_a_newer_database_is_refused_in_plain_words(tmp_path: Path) -> None:
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    result = subprocess.run(
-        kiosk_cmd(
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--no-mdns",
-            "--no-browser",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = serve_once(data_dir)
     assert result.returncode != 0
     assert "newer" in result.stderr
     assert "Traceback" not in result.stderr, result.stderr[-1500:]
