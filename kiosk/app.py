@@ -3,32 +3,55 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from kiosk import (
-    accounts,
-    api,
-    api_auth,
-    demo,
-    eventlog,
-    idempotency,
-    pages,
-    services,
-    settings,
-    sockets,
-)
-from kiosk.auth import SlidingWindow, TokenCache
+from kiosk.appliance import demo
+from kiosk.appliance.advertising import advertising_ctx
 from kiosk.config import Config
-from kiosk.db import DatabaseThread
-from kiosk.eventlog import SYSTEM
-from kiosk.hub import Hub
-from kiosk.keys import CONFIG, DB, HUB, RUNTIME, SEEN, SELF_CHECKIN, TOKENS
-from kiosk.state import Runtime
+from kiosk.domain import clock
+from kiosk.http import (
+    api_accounts,
+    api_appointments,
+    api_devices,
+    api_queue,
+    api_relay,
+    api_settings,
+    api_shops,
+    pages,
+)
+from kiosk.http.middleware import auth_middleware, errors_middleware
+from kiosk.keys import (
+    CONFIG,
+    DB,
+    HUB,
+    LOGIN_GUARD,
+    PORT,
+    PRESENCE,
+    RUNTIME,
+    SEEN,
+    SELF_CHECKIN,
+    SOCKETS_PER_ADDRESS,
+    TOKENS,
+)
+from kiosk.realtime import polling, sockets
+from kiosk.realtime.dialects import make_dialects
+from kiosk.realtime.hub import Hub
+from kiosk.realtime.presence import Presence
+from kiosk.realtime.timers import timers_ctx
+from kiosk.runtime import Runtime
+from kiosk.security.limits import LoginGuard, SlidingWindow
+from kiosk.security.tokens import TokenCache
+from kiosk.services import accounts, settings, shops
+from kiosk.services.context import Ctx
+from kiosk.store import eventlog, idempotency
+from kiosk.store.database import DatabaseThread
+from kiosk.store.eventlog import SYSTEM
+from kiosk.tasks import running
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +60,20 @@ LAST_SEEN_EVERY_S = 60
 
 
 def _prune(retention_days: int) -> tuple[int, int]:
-    return eventlog.prune(services.retention_cutoff(retention_days)), idempotency.prune()
+    return eventlog.prune(clock.retention_cutoff(retention_days)), idempotency.prune()
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     # Committed batches reach the hub through this one hand-off, in seq order.
     db = DatabaseThread(config.db_path, asyncio.get_running_loop(), lambda e: hub.publish(e))
-    hub = Hub(db.run, sockets.DIALECTS)
+    hub = Hub(db.run, make_dialects())
     # Opening and migrating the file happen on the database thread too.
     await asyncio.to_thread(db.start)
     app[DB] = db
     app[HUB] = hub
-    await db.run(services.ensure_first_shop, services.Ctx(SYSTEM))
+    app[PORT] = asyncio.get_running_loop().create_future()
+    await db.run(shops.ensure_first_shop, Ctx(SYSTEM))
     if config.demo:
         await db.run(demo.fill)
     hub.last_seq = await db.run(eventlog.last_seq)
@@ -57,17 +81,12 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     runtime.settings = await db.run(settings.load)
     if not await db.run(accounts.claimed):
         runtime.setup_secret = secrets.token_urlsafe(18)
-    chores = [
-        asyncio.create_task(_prune_forever(db, config.event_retention_days)),
-        asyncio.create_task(_flush_last_seen(app)),
-    ]
     try:
-        yield
+        async with running(
+            _prune_forever(db, config.event_retention_days), _flush_last_seen(app)
+        ):
+            yield
     finally:
-        for chore in chores:
-            chore.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*chores)
         await _flush_once(app)
         await asyncio.to_thread(db.stop)
 
@@ -104,17 +123,31 @@ async def _flush_once(app: web.Application) -> None:
 def make_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http_body_bytes,
-        middlewares=[api.errors_middleware, api.auth_middleware],
+        middlewares=[errors_middleware, auth_middleware],
     )
     app[CONFIG] = config
     app[RUNTIME] = Runtime()
     app[TOKENS] = TokenCache()
-    app[SELF_CHECKIN] = SlidingWindow()
     app[SEEN] = set()
+    app[SELF_CHECKIN] = SlidingWindow()
+    app[LOGIN_GUARD] = LoginGuard()
+    app[PRESENCE] = Presence()
+    app[SOCKETS_PER_ADDRESS] = Counter()
+    # Started in this order, stopped in reverse: the database outlives everything.
     app.cleanup_ctx.append(database_ctx)
-    app.cleanup_ctx.append(sockets.hub_ctx)
-    api.bind(app)
-    api_auth.bind(app)
-    sockets.bind(app)
-    pages.bind(app)
+    app.cleanup_ctx.append(timers_ctx)
+    app.cleanup_ctx.append(advertising_ctx)
+    for room in (
+        api_shops,
+        api_queue,
+        api_appointments,
+        api_relay,
+        api_accounts,
+        api_devices,
+        api_settings,
+        polling,
+        sockets,
+        pages,
+    ):
+        room.bind(app)
     return app

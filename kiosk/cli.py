@@ -16,8 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.auth import ROLES
 from kiosk.config import Config, env_default
+from kiosk.security.principal import ROLES
 
 log = logging.getLogger("kiosk")
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "discover":
         return discover(args.timeout)
     if args.command == "watch":
-        from kiosk.watch import watch
+        from kiosk.appliance.watch import watch
 
         try:
             return asyncio.run(
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(config: Config) -> int:
-    from kiosk.db import NewerDatabase
+    from kiosk.store.schema import NewerDatabase
 
     try:
         asyncio.run(_serve(config))
@@ -142,7 +142,8 @@ async def _serve(config: Config) -> None:
     from aiohttp import web
 
     from kiosk.app import make_app
-    from kiosk.keys import RUNTIME
+    from kiosk.appliance.advertising import WILDCARD_HOSTS
+    from kiosk.keys import PORT, RUNTIME
 
     app = make_app(config)
     # No access log by default: a shop owner reads the log for problems, and a line
@@ -167,13 +168,11 @@ async def _serve(config: Config) -> None:
     # connected walks their objects only, not the whole program (~70 ms -> a few).
     gc.freeze()
     port = runner.addresses[0][1]
-    local = f"http://{'127.0.0.1' if config.host in ('0.0.0.0', '::', '') else config.host}:{port}"
+    app[PORT].set_result(port)  # mDNS announces from here on (appliance/advertising.py)
+    local = f"http://{'127.0.0.1' if config.host in WILDCARD_HOSTS else config.host}:{port}"
     print(f"Serving on {local}", flush=True)
-    advertiser = None
-    # Bound to loopback only, nobody on the LAN can reach us: announcing a LAN
-    # address would send tablets to a closed door.
-    if config.mdns and config.host in ("0.0.0.0", "::", ""):
-        advertiser = await _advertise(app, port)
+    if config.mdns and config.host in WILDCARD_HOSTS:
+        await _print_lan_address(app, port)
     first_page = local + "/"
     setup_secret = app[RUNTIME].setup_secret
     if setup_secret is not None:
@@ -186,33 +185,28 @@ async def _serve(config: Config) -> None:
         await stop.wait()
     finally:
         print("Stopping...", flush=True)
-        if advertiser is not None:
-            await advertiser.close()  # goodbye packets before the sockets go
         await runner.cleanup()
 
 
-async def _advertise(app, port: int):
-    """Announce on the LAN in the background and show the address a tablet opens."""
-    from kiosk import discovery, services
+async def _print_lan_address(app, port: int) -> None:
+    """The address a tablet opens, as text and as a QR code in the terminal."""
+    from kiosk.appliance import discovery
     from kiosk.keys import DB
+    from kiosk.services import shops
 
-    install_id = await app[DB].run(services.install_id)
-    advertiser = discovery.Advertiser(port=port, install_id=install_id, version=__version__)
-    # Probing takes about a second; serving must not wait for it (SPEC §7).
-    app["advertising"] = asyncio.get_running_loop().create_task(advertiser.start())
+    host_name = discovery.host_name_for(await app[DB].run(shops.install_id))
     url = discovery.primary_url(port)
     print(
         f"Tablets and TVs: open {url}/kiosk or {url}/display "
-        f"(also {advertiser.host_name.rstrip('.')}:{port})",
+        f"(also {host_name.rstrip('.')}:{port})",
         flush=True,
     )
     print(discovery.qr_terminal(f"{url}/kiosk"), flush=True)
-    return advertiser
 
 
 def discover(timeout: float) -> int:
     """Print one line per appliance found: name, address:port, version, shop, id, host."""
-    from kiosk import discovery
+    from kiosk.appliance import discovery
 
     try:
         found = asyncio.run(discovery.browse(timeout=max(0.0, timeout)))
@@ -242,15 +236,17 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def token_create(args: argparse.Namespace) -> int:
-    from kiosk import auth, db, services
-    from kiosk.models import database
+    from kiosk.domain import clock
+    from kiosk.services.accounts import create_token
+    from kiosk.store.models import database
+    from kiosk.store.schema import open_database
 
     config = replace(Config(), data_dir=_data_dir(args))
-    db.open_database(config.db_path)
+    open_database(config.db_path)
     try:
         with database.atomic():
             name = args.name or f"{args.role} token"
-            token, secret = auth.create_token(args.role, name, services.iso_utc(services.utcnow()))
+            token, secret = create_token(args.role, name, clock.iso_utc(clock.utcnow()))
     finally:
         database.close()
     print(
@@ -261,7 +257,7 @@ def token_create(args: argparse.Namespace) -> int:
 
 
 def backup(args: argparse.Namespace) -> int:
-    from kiosk.db import backup_file
+    from kiosk.store.schema import backup_file
 
     source_path = replace(Config(), data_dir=_data_dir(args)).db_path
     if not source_path.is_file():

@@ -5,6 +5,8 @@ Handlers read `request.app[KEY]`; nothing imports the app or keeps module global
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -13,10 +15,15 @@ if TYPE_CHECKING:
     pass
 
 CONFIG = web.AppKey["Config"]("config")
-DB = web.AppKey["DatabaseThread"]("db")
-TOKENS = web.AppKey["TokenCache"]("tokens")
-SELF_CHECKIN = web.AppKey["SlidingWindow"]("self_checkin")
 RUNTIME = web.AppKey["Runtime"]("runtime")
+DB = web.AppKey["DatabaseThread"]("db")
 HUB = web.AppKey["Hub"]("hub")
+TOKENS = web.AppKey["TokenCache"]("tokens")
 # Token ids used since the last flush of their last-seen times (one write a minute).
 SEEN = web.AppKey("seen", set)
+SELF_CHECKIN = web.AppKey["SlidingWindow"]("self_checkin")
+LOGIN_GUARD = web.AppKey["LoginGuard"]("login_guard")
+PRESENCE = web.AppKey["Presence"]("presence")
+SOCKETS_PER_ADDRESS = web.AppKey("sockets_per_address", Counter)
+# The port the server listens on, once it does (it may be chosen by the OS).
+PORT = web.AppKey("port", asyncio.Future)

@@ -27,7 +27,7 @@ from tests.test_api import (
     waiting_ids,
 )
 
-# SPEC §2, spelled out here on purpose (not imported from kiosk.tickets).
+# SPEC §2, spelled out here on purpose (not imported from kiosk.domain.tickets).
 ALLOWED = {
     "CHECKED_IN": {"CALLED", "IN_SERVICE", "LEFT", "NO_SHOW", "CANCELLED"},
     "CALLED": {"IN_SERVICE", "CHECKED_IN", "LEFT", "NO_SHOW", "CANCELLED"},

@@ -1,6 +1,6 @@
 """The real appliance on a (simulated) shop LAN: mDNS, `kiosk discover`, no-network start.
 
-tests/test_discovery.py proves kiosk.discovery in isolation; here the whole
+tests/test_discovery.py proves kiosk.appliance.discovery in isolation; here the whole
 program runs (`python -m kiosk serve` with mDNS on) in one network namespace and
 is looked for from another over a veth link, the way a tablet sees the shop PC.
 Multicast never leaves the namespaces (tests/netns.py); skipped without root.

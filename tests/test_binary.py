@@ -30,7 +30,7 @@ import aiohttp
 import pytest
 
 from kiosk import __version__
-from kiosk.pages import PAGES
+from kiosk.http.pages import PAGES
 from tests import netns
 from tests.kiosk_harness import Client
 from tests.netns import NsProcess

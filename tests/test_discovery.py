@@ -1,4 +1,4 @@
-"""mDNS advertisement, browsing and QR helpers (kiosk.discovery).
+"""mDNS advertisement, browsing and QR helpers (kiosk.appliance.discovery).
 
 Network tests run in throwaway network namespaces (tests/netns.py) so no
 multicast reaches the host's LAN: appliances run as child processes in one
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from kiosk import discovery
+from kiosk.appliance import discovery
 from tests import netns
 from tests.netns import Namespace, NsProcess
 
@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 ADVERTISER = textwrap.dedent(
     """
     import asyncio, json, signal, sys, threading, time
-    from kiosk.discovery import Advertiser
+    from kiosk.appliance.discovery import Advertiser
 
     async def main():
         config = json.loads(sys.argv[1])

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from kiosk.config import DB_FILENAME
-from kiosk.db import SCHEMA_VERSION
+from kiosk.store.schema import SCHEMA_VERSION
 from tests.kiosk_harness import Server, kiosk_cmd, make_token
 
 V1_SQL = Path(__file__).parent / "data" / "schema_v1.sql"

@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from kiosk import db, eventlog, services, tickets
-from kiosk.errors import (
+from kiosk.domain import clock, tickets
+from kiosk.domain.errors import (
     Conflict,
     InvalidField,
     InvalidTransition,
@@ -43,18 +43,22 @@ from kiosk.errors import (
     NotFound,
     StaleVersion,
 )
-from kiosk.eventlog import Actor
-from kiosk.models import Appointment, EventTopic, QueueEntry, Shop, database
-from kiosk.models import Event as EventRow
-from kiosk.tickets import CALLED, CHECKED_IN, IN_SERVICE, OPEN
+from kiosk.domain.tickets import CALLED, CHECKED_IN, IN_SERVICE, OPEN
+from kiosk.services import appointments, context, queue, rows, shops, views
+from kiosk.store import eventlog
+from kiosk.store.database import Outcome
+from kiosk.store.schema import open_database
+from kiosk.store.eventlog import Actor
+from kiosk.store.models import Appointment, EventTopic, QueueEntry, Shop, database
+from kiosk.store.models import Event as EventRow
 
-STAFF = services.Ctx(Actor(role="staff", token_id=7, name="front desk", address="127.0.0.1"))
-KIOSK = services.Ctx(Actor(role="kiosk", token_id=8, name="tablet", address="10.0.0.5"))
-SYSTEM = services.Ctx(eventlog.SYSTEM)
+STAFF = context.Ctx(Actor(role="staff", token_id=7, name="front desk", address="127.0.0.1"))
+KIOSK = context.Ctx(Actor(role="kiosk", token_id=8, name="tablet", address="10.0.0.5"))
+SYSTEM = context.Ctx(eventlog.SYSTEM)
 
 # Two shops on different local days most of the time (UTC and UTC+14): ticket days
 # and "today" are per shop.
-REAL_UTCNOW = services.utcnow
+REAL_UTCNOW = clock.utcnow
 
 SHOP_ZONES = ("UTC", "Pacific/Kiritimati")
 PROVIDERS_PER_SHOP = (2, 1)
@@ -116,12 +120,12 @@ class QueueMachine(RuleBasedStateMachine):
         # One file per run; `database` is the models' single deferred database.
         if not database.deferred:
             database.close()
-        db.open_database(self.tmp / "kiosk.sqlite3")
+        open_database(self.tmp / "kiosk.sqlite3")
         # Durability is test_durability's job; here fsyncs would only slow shrinking.
         database.execute_sql("PRAGMA synchronous = OFF")
         # A clock of our own: time passes between steps (service durations, midnight).
         self.now = datetime.now(UTC).replace(microsecond=0)
-        services.utcnow = lambda: self.now
+        clock.utcnow = lambda: self.now
         self.successes = 0  # use cases that committed, each must have written one event
         self.shops: list[int] = []
         self.providers: dict[int, list[int]] = {}
@@ -138,11 +142,11 @@ class QueueMachine(RuleBasedStateMachine):
 
     def _create_shops(self) -> None:
         for zone, count in zip(SHOP_ZONES, PROVIDERS_PER_SHOP, strict=True):
-            shop = self._ok(services.create_shop, SYSTEM, f"Shop {zone}", zone, type="shop_created")
+            shop = self._ok(shops.create_shop, SYSTEM, f"Shop {zone}", zone, type="shop_created")
             self.shops.append(shop["id"])
             self.providers[shop["id"]] = [
                 self._ok(
-                    services.create_provider,
+                    shops.create_provider,
                     SYSTEM,
                     shop["id"],
                     {"name": f"Chair {i}", "code": f"C{i}"},
@@ -152,7 +156,7 @@ class QueueMachine(RuleBasedStateMachine):
             ]
 
     def teardown(self) -> None:
-        services.utcnow = REAL_UTCNOW
+        clock.utcnow = REAL_UTCNOW
         database.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -194,7 +198,7 @@ class QueueMachine(RuleBasedStateMachine):
         if error is not None:
             raise AssertionError(f"{fn.__name__}{args} unexpectedly raised {error!r}")
         self.successes += 1
-        assert isinstance(outcome, db.Outcome)
+        assert isinstance(outcome, Outcome)
         assert len(outcome.events) == 1, f"{fn.__name__} returned {len(outcome.events)} events"
         event = outcome.events[0]
         assert EventRow.select().count() == before_count + 1, "not exactly one event row"
@@ -237,7 +241,7 @@ class QueueMachine(RuleBasedStateMachine):
         shown = {
             e["id"]: e["estimated_wait_minutes"]
             for shop_id in shops
-            for e in services.queue_snapshot(shop_id)["queue_items"]
+            for e in views.queue_snapshot(shop_id)["queue_items"]
         }
         for entry_id, body in reported.items():
             if body["status"] == CHECKED_IN:
@@ -263,7 +267,7 @@ class QueueMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------ model helpers
 
     def _today(self, shop_id: int) -> str:
-        return services.shop_today(services.get_shop(shop_id))
+        return clock.shop_today(rows.get_shop(shop_id))
 
     def _ids(self, *statuses: str) -> list[int]:
         return sorted(i for i, e in self.entries.items() if e["status"] in statuses)
@@ -302,7 +306,7 @@ class QueueMachine(RuleBasedStateMachine):
 
     # Joining is what a queue mostly sees: two rules, so it is drawn twice as often.
     @rule(shop=st.integers(0, 1), ctx=st.sampled_from([STAFF, KIOSK]))
-    def join_anyone(self, shop: int, ctx: services.Ctx) -> None:
+    def join_anyone(self, shop: int, ctx: context.Ctx) -> None:
         self._join(shop, None, False, ctx)
 
     @rule(
@@ -313,15 +317,15 @@ class QueueMachine(RuleBasedStateMachine):
     def join_for_provider(self, shop: int, provider: int, foreign: bool) -> None:
         self._join(shop, provider, foreign, KIOSK)
 
-    def _join(self, shop: int, provider: int | None, foreign: bool, ctx: services.Ctx) -> None:
+    def _join(self, shop: int, provider: int | None, foreign: bool, ctx: context.Ctx) -> None:
         shop_id = self.shops[shop]
         provider_id = self._provider_choice(shop_id, provider, foreign)
         name = f"Guest {len(self.entries) + 1} Walker"
         args = (ctx, shop_id, name, None, provider_id, "kiosk")
         if foreign:
-            self._run(services.join, *args, expect=InvalidField)
+            self._run(queue.join, *args, expect=InvalidField)
             return
-        body = self._run(services.join, *args, type="queue_joined", queue_shop=shop_id)
+        body = self._run(queue.join, *args, type="queue_joined", queue_shop=shop_id)
         assert body["status"] == CHECKED_IN and body["full_name"] == name
         assert body["provider_id"] == provider_id
         assert body["ticket"].startswith(tickets.WALK_IN_PREFIX)
@@ -346,7 +350,7 @@ class QueueMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         shop_id = self.entries[entry_id]["shop"]
         body = self._run(
-            services.update_entry,
+            queue.update_entry,
             STAFF,
             entry_id,
             CALLED,
@@ -372,10 +376,10 @@ class QueueMachine(RuleBasedStateMachine):
         ]
         args = (STAFF, shop_id, provider_id)
         if not eligible:
-            self._run(services.call_next, *args, expect=NotFound)
+            self._run(queue.call_next, *args, expect=NotFound)
             return
         body = self._run(
-            services.call_next,
+            queue.call_next,
             *args,
             type="queue_called",
             queue_shop=shop_id,
@@ -395,7 +399,7 @@ class QueueMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         shop_id = self.entries[entry_id]["shop"]
         body = self._run(
-            services.update_entry,
+            queue.update_entry,
             STAFF,
             entry_id,
             CHECKED_IN,
@@ -415,7 +419,7 @@ class QueueMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         shop_id = self.entries[entry_id]["shop"]
         body = self._run(
-            services.update_entry,
+            queue.update_entry,
             STAFF,
             entry_id,
             IN_SERVICE,
@@ -435,7 +439,7 @@ class QueueMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         shop_id = self.entries[entry_id]["shop"]
         body = self._run(
-            services.update_entry,
+            queue.update_entry,
             STAFF,
             entry_id,
             tickets.COMPLETED,
@@ -456,13 +460,13 @@ class QueueMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         shop_id = self.entries[entry_id]["shop"]
         body = self._run(
-            services.update_entry,
+            queue.update_entry,
             STAFF,
             entry_id,
             target,
             None,
             False,
-            type=services.EVENT_FOR_STATUS[target],
+            type=queue.EVENT_FOR_STATUS[target],
             queue_shop=shop_id,
             changes_appointments=True,
         )
@@ -479,11 +483,11 @@ class QueueMachine(RuleBasedStateMachine):
         entry = self.entries[entry_id]
         if entry["status"] not in OPEN:
             self._run(
-                services.leave_by_claim, KIOSK, self.claims[entry_id], expect=InvalidTransition
+                queue.leave_by_claim, KIOSK, self.claims[entry_id], expect=InvalidTransition
             )
             return
         self._run(
-            services.leave_by_claim,
+            queue.leave_by_claim,
             KIOSK,
             self.claims[entry_id],
             type="queue_left",
@@ -498,7 +502,7 @@ class QueueMachine(RuleBasedStateMachine):
         """Any move the status machine does not allow is refused and says what is."""
         if choice % 10 == 0:  # now and then, a ticket that does not exist
             self._run(
-                services.update_entry, STAFF, 10_000 + pick, CALLED, None, False, expect=NotFound
+                queue.update_entry, STAFF, 10_000 + pick, CALLED, None, False, expect=NotFound
             )
             return
         ids = sorted(self.entries)
@@ -507,7 +511,7 @@ class QueueMachine(RuleBasedStateMachine):
         refused = [s for s in tickets.STATUSES if not tickets.can_move(current, s)]
         wanted = refused[choice % len(refused)]
         error = self._run(
-            services.update_entry, STAFF, entry_id, wanted, None, False, expect=InvalidTransition
+            queue.update_entry, STAFF, entry_id, wanted, None, False, expect=InvalidTransition
         )
         assert error.details["from"] == current and error.details["to"] == wanted
         assert error.details["allowed"] == list(tickets.allowed(current))
@@ -524,7 +528,7 @@ class QueueMachine(RuleBasedStateMachine):
         rnd.shuffle(order)
         if mode == "stale":
             old = version - rnd.randint(1, 3) if version > 0 else version + 1
-            error = self._run(services.reorder, STAFF, shop_id, order, old, expect=StaleVersion)
+            error = self._run(queue.reorder, STAFF, shop_id, order, old, expect=StaleVersion)
             assert error.details == {"version": version, "entry_ids": self.line[shop_id]}
             return
         if mode == "wrong_set":
@@ -535,10 +539,10 @@ class QueueMachine(RuleBasedStateMachine):
                 order = order + order[:1]  # one twice
             else:
                 order = order + ([rnd.choice(closed)] if closed else [99_999])  # a stranger
-            self._run(services.reorder, STAFF, shop_id, order, version, expect=InvalidField)
+            self._run(queue.reorder, STAFF, shop_id, order, version, expect=InvalidField)
             return
         body = self._run(
-            services.reorder,
+            queue.reorder,
             STAFF,
             shop_id,
             order,
@@ -565,12 +569,12 @@ class QueueMachine(RuleBasedStateMachine):
         provider_id = self._provider_choice(entry["shop"], provider, foreign)
         args = (STAFF, entry_id, None, provider_id, True)
         if entry["status"] not in OPEN:
-            self._run(services.update_entry, *args, expect=Conflict)
+            self._run(queue.update_entry, *args, expect=Conflict)
             return
         if foreign:
-            self._run(services.update_entry, *args, expect=InvalidField)
+            self._run(queue.update_entry, *args, expect=InvalidField)
             return
-        body = self._run(services.update_entry, *args, type="queue_moved", queue_shop=entry["shop"])
+        body = self._run(queue.update_entry, *args, type="queue_moved", queue_shop=entry["shop"])
         assert body["provider_id"] == provider_id and body["status"] == entry["status"]
         entry["provider"] = provider_id
 
@@ -594,7 +598,7 @@ class QueueMachine(RuleBasedStateMachine):
             "gender": None,
         }
         body = self._run(
-            services.book,
+            appointments.book,
             STAFF,
             provider_id,
             day,
@@ -629,10 +633,10 @@ class QueueMachine(RuleBasedStateMachine):
                 expect += (InvalidTransition,)
             if wrong_day:
                 expect += (Conflict,)
-            self._run(services.check_in, KIOSK, appointment_id, None, expect=expect)
+            self._run(appointments.check_in, KIOSK, appointment_id, None, expect=expect)
             return
         body = self._run(
-            services.check_in,
+            appointments.check_in,
             KIOSK,
             appointment_id,
             None,
@@ -674,10 +678,10 @@ class QueueMachine(RuleBasedStateMachine):
         if status not in allowed or (
             ticket_moves and not tickets.can_move(self.entries[entry_id]["status"], follow)
         ):
-            self._run(services.update_appointment, *args, expect=InvalidTransition)
+            self._run(appointments.update_appointment, *args, expect=InvalidTransition)
             return
         body = self._run(
-            services.update_appointment,
+            appointments.update_appointment,
             *args,
             type="appointment_updated",
             queue_shop=shop_id if ticket_moves else None,
@@ -692,7 +696,7 @@ class QueueMachine(RuleBasedStateMachine):
 
     def _check_wait(self, body: dict[str, Any]) -> None:
         """A ticket's answer shows the same estimated wait as the queue display."""
-        snapshot = services.queue_snapshot(body["shop_id"])
+        snapshot = views.queue_snapshot(body["shop_id"])
         shown = {e["id"]: e["estimated_wait_minutes"] for e in snapshot["queue_items"]}
         assert body["estimated_wait_minutes"] == shown[body["id"]], (
             f"ticket answer says {body['estimated_wait_minutes']} min, "
@@ -778,7 +782,7 @@ class QueueMachine(RuleBasedStateMachine):
             "queue_joined",
             "queue_reordered",
             "appointment_checked_in",
-            *services.EVENT_FOR_STATUS.values(),
+            *queue.EVENT_FOR_STATUS.values(),
             "queue_moved",
         }
         for row in EventRow.select().where(EventRow.type.in_(queue_types)):
@@ -787,7 +791,7 @@ class QueueMachine(RuleBasedStateMachine):
     @invariant()
     def snapshot_agrees_with_database(self) -> None:
         for shop_id in self.shops:
-            snap = services.queue_snapshot(shop_id)
+            snap = views.queue_snapshot(shop_id)
             shop = Shop.get_by_id(shop_id)
             assert snap["shop_id"] == shop_id and snap["version"] == shop.queue_version
             assert snap["seq"] == eventlog.last_seq()
@@ -855,7 +859,7 @@ TestQueueStateMachine = QueueMachine.TestCase
 def _service_database(tmp_path: Path):
     if not database.deferred:
         database.close()
-    db.open_database(tmp_path / "kiosk.sqlite3")
+    open_database(tmp_path / "kiosk.sqlite3")
     try:
         yield
     finally:
@@ -870,13 +874,13 @@ def _use(fn, *args):
 def test_event_waits_match_the_queue_display(tmp_path: Path) -> None:
     """An event's tickets carry the wait the display shows (those being served count)."""
     with _service_database(tmp_path):
-        shop = _use(services.create_shop, SYSTEM, "Solo", "UTC").value
-        _use(services.create_provider, SYSTEM, shop["id"], {"name": "Chair"})
-        first = _use(services.join, STAFF, shop["id"], "Ann Able", None, None, "kiosk").value
-        second = _use(services.join, STAFF, shop["id"], "Bob Baker", None, None, "kiosk").value
-        called = _use(services.update_entry, STAFF, first["id"], CALLED, None, False)
+        shop = _use(shops.create_shop, SYSTEM, "Solo", "UTC").value
+        _use(shops.create_provider, SYSTEM, shop["id"], {"name": "Chair"})
+        first = _use(queue.join, STAFF, shop["id"], "Ann Able", None, None, "kiosk").value
+        second = _use(queue.join, STAFF, shop["id"], "Bob Baker", None, None, "kiosk").value
+        called = _use(queue.update_entry, STAFF, first["id"], CALLED, None, False)
         in_event = {e["id"]: e for e in called.events[0].data["entries"]}
-        shown = {e["id"]: e for e in services.queue_snapshot(shop["id"])["queue_items"]}
+        shown = {e["id"]: e for e in views.queue_snapshot(shop["id"])["queue_items"]}
         # One chair, one customer being called ahead: half a 15-minute service.
         assert shown[second["id"]]["estimated_wait_minutes"] == 8
         assert in_event[second["id"]]["estimated_wait_minutes"] == 8

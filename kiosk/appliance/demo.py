@@ -1,0 +1,55 @@
+"""`--demo`: a shop that looks alive, so a newcomer sees the product at once."""
+
+from __future__ import annotations
+
+from kiosk.domain import clock
+from kiosk.services import appointments, context, queue, rows, shops
+from kiosk.store.database import Outcome
+from kiosk.store.eventlog import Actor
+from kiosk.store.models import Provider
+
+DEMO = context.Ctx(Actor(role="system", name="demo"))
+
+PROVIDERS = [
+    {"name": "Maria Lopez", "code": "CH1", "specialty": "Cuts & colour"},
+    {"name": "Sam Okafor", "code": "CH2", "specialty": "Beards & fades"},
+    {"name": "Dr. Anna Berg", "code": "RM3", "specialty": "Consultations"},
+]
+PATIENTS = [
+    ("John Doe", "+1 555 0101", 45, "male"),
+    ("Priya Sharma", "+1 555 0102", 31, "female"),
+    ("Liam O'Brien", "+1 555 0103", 27, "male"),
+    ("Chen Wei", "+1 555 0104", 52, "female"),
+    ("Fatima Zahra", "+1 555 0105", 38, "female"),
+    ("Tomás García", "+1 555 0106", 64, "male"),
+]
+WALK_INS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson"]
+
+
+def fill(shop_id: int = 1) -> Outcome:
+    """Only an empty shop is filled, so restarting with --demo changes nothing."""
+    if Provider.select().where(Provider.shop == shop_id).exists():
+        return Outcome(False)
+    events = []
+    providers = []
+    for fields in PROVIDERS:
+        outcome = shops.create_provider(DEMO, shop_id, dict(fields))
+        providers.append(outcome.value)
+        events += outcome.events
+    today = clock.shop_today(rows.get_shop(shop_id))
+    for index, (name, phone, age, gender) in enumerate(PATIENTS):
+        provider = providers[index % len(providers)]
+        outcome = appointments.book(
+            DEMO,
+            provider["id"],
+            today,
+            None,
+            f"{today}T{9 + index:02d}:00:00",
+            {"name": name, "phone": phone, "age": age, "gender": gender},
+            None,
+        )
+        events += outcome.events
+    for index, name in enumerate(WALK_INS):
+        provider_id = providers[index % 2]["id"] if index % 2 else None
+        events += queue.join(DEMO, shop_id, name, None, provider_id, "walk_in").events
+    return Outcome(True, tuple(events))

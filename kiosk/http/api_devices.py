@@ -1,0 +1,101 @@
+"""REST: the appliance's address for tablets and TVs, and pairing them."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from kiosk import __version__
+from kiosk.appliance import discovery
+from kiosk.domain.errors import (
+    NotFound,
+)
+from kiosk.http import validate as v
+from kiosk.http.middleware import DEVICE_COOKIE
+from kiosk.http.requests import (
+    body_of,
+    ctx_of,
+    json_response,
+    principal_of,
+)
+from kiosk.keys import DB
+from kiosk.security.origins import is_loopback
+from kiosk.security.principal import (
+    require,
+)
+from kiosk.services import accounts
+
+log = logging.getLogger(__name__)
+
+
+def _public_base(request: web.Request) -> str:
+    """Where a tablet reaches us: the PC's browser may be on 127.0.0.1, a tablet is not."""
+    host = request.host.rsplit(":", 1)[0].strip("[]")
+    if host in ("localhost",) or is_loopback(host):
+        port = request.url.port or 80
+        return discovery.primary_url(port)
+    return f"{request.scheme}://{request.host}"
+
+
+async def appliance(request: web.Request) -> web.Response:
+    """Where tablets and TVs reach this appliance (the owner's PC may be on 127.0.0.1)."""
+    base = _public_base(request)
+    shop = request.query.get("shop")
+    suffix = f"?shop={shop}" if shop and shop.isascii() and shop.isdigit() else ""
+    urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
+    return json_response(
+        {
+            "version": __version__,
+            "base_url": base,
+            "urls": urls,
+            "qr_svg": {
+                page: discovery.qr_svg(url)
+                for page, url in urls.items()
+                if page in ("kiosk", "display")
+            },
+        }
+    )
+
+
+async def start_pairing(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    body = await body_of(request)
+    v.only_known(body, {"role", "name"})
+    role = v.choice(body, "role", ("kiosk", "display"))
+    name = v.text(body, "name", required=False, max_len=60) or f"{role} device"
+    started = await request.app[DB].run(accounts.start_pairing, ctx_of(request), role, name)
+    url = f"{_public_base(request)}/pair/{started['code']}"
+    return json_response({**started, "url": url, "qr_svg": discovery.qr_svg(url)}, 201)
+
+
+async def redeem_pairing(request: web.Request) -> web.Response:
+    """Opened on the tablet or TV: it keeps a device token (cookie) and goes to its page."""
+    code = request.match_info["code"]
+    try:
+        device = await request.app[DB].run(accounts.redeem_pairing, ctx_of(request), code)
+    except NotFound as exc:
+        return web.Response(
+            status=404,
+            content_type="text/html",
+            text=f"<!doctype html><meta charset=utf-8><title>Pairing</title>"
+            f"<p style='font:24px system-ui'>{exc.message}</p>",
+        )
+    response = web.HTTPSeeOther(f"/{device['role']}")
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device["secret"],
+        max_age=accounts.DEVICE_DAYS * 86400,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+def bind(app: web.Application) -> None:
+    r = app.router
+    p = "/api/v1"
+    r.add_get(f"{p}/appliance", appliance)
+    r.add_post(f"{p}/pairing", start_pairing)
+    r.add_get("/pair/{code}", redeem_pairing)

@@ -1,0 +1,156 @@
+"""REST: the queue and the customer's own ticket (SPEC §3)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from aiohttp import web
+
+from kiosk.domain import tickets
+from kiosk.domain.errors import (
+    InvalidField,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
+from kiosk.domain.redaction import render
+from kiosk.http import validate as v
+from kiosk.http.requests import (
+    body_of,
+    ctx_of,
+    json_response,
+    path_id,
+    principal_of,
+    read,
+    write,
+)
+from kiosk.keys import RUNTIME, SELF_CHECKIN
+from kiosk.security.principal import (
+    at_least,
+    require,
+)
+from kiosk.services import queue, views
+
+log = logging.getLogger(__name__)
+
+
+async def get_queue(request: web.Request) -> web.Response:
+    shop_id = path_id(request, "shop_id")
+    snapshot = await read(request, views.queue_snapshot, shop_id)
+    return json_response(render(snapshot, principal_of(request).audience))
+
+
+def _self_checkin_limited(request: web.Request, use_case):
+    """Without a kiosk token a phone may join while self check-in is on, rate-limited.
+
+    The limit is checked inside the idempotent write (on the database thread, like
+    every other use of the window), so a retry of a join that already got its answer
+    replays that answer instead of spending the budget or getting a 429."""
+    current = request.app[RUNTIME].settings
+    if not current.self_checkin:
+        raise Unauthorized("self check-in is switched off here; please ask at the desk")
+    window = request.app[SELF_CHECKIN]
+    address = request.remote or "?"
+    limit, window_s = current.limits.self_checkin_joins, current.limits.self_checkin_window_s
+
+    def limited(*args: Any):
+        wait_s = window.check(address, limit, window_s)
+        if wait_s > 0:
+            raise RateLimited(
+                "too many check-ins from this device; please ask at the desk",
+                retry_after_s=max(1, math.ceil(wait_s)),
+            )
+        return use_case(*args)
+
+    return limited
+
+
+async def join_queue(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    shop_id = path_id(request, "shop_id")
+    body = await body_of(request)
+    full_name = v.text(body, "full_name", max_len=100)
+    phone = v.text(body, "phone", required=False, max_len=40, nullable=True)
+    provider_id = v.integer(body, "provider_id", required=False, nullable=True)
+    source = v.choice(body, "source", tickets.SOURCES, required=False)
+    use_case = queue.join
+    if at_least(principal.role, "kiosk"):
+        source = source or ("walk_in" if at_least(principal.role, "staff") else "kiosk")
+    else:
+        use_case = _self_checkin_limited(request, use_case)
+        source = "phone"
+    return await write(
+        request,
+        use_case,
+        ctx_of(request),
+        shop_id,
+        full_name,
+        phone,
+        provider_id,
+        source,
+        status=201,
+    )
+
+
+async def patch_entry(request: web.Request) -> web.Response:
+    require(principal_of(request), "staff")
+    entry_id = path_id(request, "entry_id")
+    body = await body_of(request)
+    v.only_known(body, {"status", "provider_id"})
+    status = v.choice(body, "status", tickets.STATUSES, required=False, upper=True)
+    move = "provider_id" in body
+    provider_id = v.integer(body, "provider_id", required=False, nullable=True)
+    if status is None and not move:
+        raise InvalidField("status", "give a status, a provider_id, or both")
+    return await write(
+        request, queue.update_entry, ctx_of(request), entry_id, status, provider_id, move
+    )
+
+
+async def call_next(request: web.Request) -> web.Response:
+    require(principal_of(request), "staff")
+    shop_id = path_id(request, "shop_id")
+    raw = await request.read()
+    body = v.json_object(raw) if raw.strip() else {}
+    provider_id = v.integer(body, "provider_id", required=False, nullable=True)
+    return await write(request, queue.call_next, ctx_of(request), shop_id, provider_id)
+
+
+async def reorder(request: web.Request) -> web.Response:
+    require(principal_of(request), "staff")
+    shop_id = path_id(request, "shop_id")
+    body = await body_of(request)
+    entry_ids = v.id_list(body, "entry_ids")
+    version = v.integer(body, "version", minimum=0)
+    return await write(request, queue.reorder, ctx_of(request), shop_id, entry_ids, version)
+
+
+def _claim(request: web.Request) -> str:
+    claim = request.match_info["claim"]
+    if not 10 <= len(claim) <= 64:
+        raise NotFound("no such ticket")
+    return claim
+
+
+async def get_ticket(request: web.Request) -> web.Response:
+    ticket = await read(request, queue.ticket_by_claim, _claim(request))
+    # The holder sees their ticket as a display would: the phone may be shared.
+    return json_response(render(ticket, "redacted"))
+
+
+async def leave_ticket(request: web.Request) -> web.Response:
+    return await write(request, queue.leave_by_claim, ctx_of(request), _claim(request))
+
+
+def bind(app: web.Application) -> None:
+    r = app.router
+    p = "/api/v1"
+    r.add_get(f"{p}/shops/{{shop_id}}/queue", get_queue)
+    r.add_post(f"{p}/shops/{{shop_id}}/queue", join_queue)
+    r.add_post(f"{p}/shops/{{shop_id}}/queue/call-next", call_next)
+    r.add_put(f"{p}/shops/{{shop_id}}/queue/order", reorder)
+    r.add_patch(f"{p}/queue/{{entry_id}}", patch_entry)
+    r.add_get(f"{p}/tickets/{{claim}}", get_ticket)
+    r.add_delete(f"{p}/tickets/{{claim}}", leave_ticket)

@@ -1,0 +1,142 @@
+"""REST: health, shops and their providers (SPEC §3)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from kiosk import __version__
+from kiosk.domain.errors import (
+    InvalidField,
+)
+from kiosk.http import validate as v
+from kiosk.http.requests import (
+    body_of,
+    ctx_of,
+    json_response,
+    path_id,
+    principal_of,
+    read,
+    write,
+)
+from kiosk.keys import RUNTIME
+from kiosk.security.principal import (
+    require,
+)
+from kiosk.services import shops
+
+log = logging.getLogger(__name__)
+
+
+async def health(request: web.Request) -> web.Response:
+    # Answered from memory: a health check must not queue behind database writes.
+    runtime = request.app[RUNTIME]
+    return json_response(
+        {"status": "ok", "version": __version__, "uptime_s": round(runtime.uptime_s, 3)}
+    )
+
+
+async def list_shops(request: web.Request) -> web.Response:
+    return json_response(await read(request, shops.list_shops))
+
+
+async def get_shop(request: web.Request) -> web.Response:
+    return json_response(await read(request, shops.read_shop, path_id(request, "shop_id")))
+
+
+def _shop_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    v.only_known(body, {"name", "timezone", "default_service_minutes"})
+    fields = {
+        "name": v.text(body, "name", required=creating, max_len=100),
+        "timezone": v.text(body, "timezone", required=False, max_len=64),
+        "default_service_minutes": v.integer(
+            body, "default_service_minutes", required=False, minimum=1, maximum=480
+        ),
+    }
+    return {k: val for k, val in fields.items() if val is not None}
+
+
+async def create_shop(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    fields = _shop_fields(await body_of(request), creating=True)
+    if "default_service_minutes" in fields:
+        raise InvalidField("default_service_minutes", "set it with PATCH after creating the shop")
+    return await write(
+        request,
+        shops.create_shop,
+        ctx_of(request),
+        fields["name"],
+        fields.get("timezone"),
+        status=201,
+    )
+
+
+async def patch_shop(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    shop_id = path_id(request, "shop_id")
+    fields = _shop_fields(await body_of(request), creating=False)
+    if not fields:
+        raise InvalidField(
+            "name", "nothing to change: give name, timezone or default_service_minutes"
+        )
+    return await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
+
+
+def _provider_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    v.only_known(body, {"name", "code", "specialty", "active"})
+    fields = {
+        "name": v.text(body, "name", required=creating, max_len=100),
+        "code": v.text(body, "code", required=False, max_len=20),
+        "specialty": v.text(body, "specialty", required=False, max_len=100),
+        "active": v.boolean(body, "active"),
+    }
+    return {k: val for k, val in fields.items() if val is not None}
+
+
+async def list_providers(request: web.Request) -> web.Response:
+    shop_id = path_id(request, "shop_id")
+    # Retired providers are listed for the owner only (to bring one back at /admin).
+    everyone = request.query.get("include_inactive") in ("1", "true")
+    if everyone:
+        require(principal_of(request), "admin")
+    return json_response(await read(request, shops.list_providers, shop_id, everyone))
+
+
+async def create_provider(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    shop_id = path_id(request, "shop_id")
+    fields = _provider_fields(await body_of(request), creating=True)
+    return await write(
+        request, shops.create_provider, ctx_of(request), shop_id, fields, status=201
+    )
+
+
+async def patch_provider(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    provider_id = path_id(request, "provider_id")
+    fields = _provider_fields(await body_of(request), creating=False)
+    if not fields:
+        raise InvalidField("name", "nothing to change: give name, code, specialty or active")
+    return await write(request, shops.update_provider, ctx_of(request), provider_id, fields)
+
+
+async def delete_provider(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    provider_id = path_id(request, "provider_id")
+    return await write(request, shops.delete_provider, ctx_of(request), provider_id)
+
+
+def bind(app: web.Application) -> None:
+    r = app.router
+    p = "/api/v1"
+    r.add_get(f"{p}/health", health)
+    r.add_get(f"{p}/shops", list_shops)
+    r.add_post(f"{p}/shops", create_shop)
+    r.add_get(f"{p}/shops/{{shop_id}}", get_shop)
+    r.add_patch(f"{p}/shops/{{shop_id}}", patch_shop)
+    r.add_get(f"{p}/shops/{{shop_id}}/providers", list_providers)
+    r.add_post(f"{p}/shops/{{shop_id}}/providers", create_provider)
+    r.add_patch(f"{p}/providers/{{provider_id}}", patch_provider)
+    r.add_delete(f"{p}/providers/{{provider_id}}", delete_provider)

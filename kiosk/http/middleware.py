@@ -1,0 +1,140 @@
+"""Every request passes here: errors become JSON, and who is asking is found out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import orjson
+from aiohttp import web
+
+from kiosk.domain import clock
+from kiosk.domain.errors import (
+    HTTP_STATUS,
+    Forbidden,
+    KioskError,
+    RateLimited,
+    Unauthorized,
+)
+from kiosk.keys import DB, SEEN, TOKENS
+from kiosk.security.origins import origin_ok
+from kiosk.security.principal import (
+    ANONYMOUS,
+    PRINCIPAL,
+    TOKEN_ERROR,
+    Principal,
+)
+from kiosk.security.tokens import hash_secret
+from kiosk.services import accounts
+from kiosk.store import idempotency
+
+log = logging.getLogger(__name__)
+
+
+def error_response(error: KioskError) -> web.Response:
+    response = web.Response(
+        body=idempotency.error_body(error),
+        status=HTTP_STATUS[error.code],
+        content_type="application/json",
+    )
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after_s)
+    return response
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_json"}
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler):
+    """Every failure becomes the JSON error format; nothing escapes as a bare 500."""
+    try:
+        return await handler(request)
+    except KioskError as error:
+        return error_response(error)
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api/"):
+            raise
+        code = _HTTP_CODES.get(exc.status, "bad_request")
+        message = {
+            "not_found": f"no such endpoint: {request.method} {request.path}",
+            "method_not_allowed": f"{request.method} is not allowed on {request.path}",
+            "too_large": "the request body is too large",
+        }.get(code, exc.reason)
+        body = orjson.dumps({"error": {"code": code, "message": message, "details": {}}})
+        return web.Response(
+            body=body,
+            status=exc.status,
+            content_type="application/json",
+            headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
+        )
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        body = orjson.dumps(
+            {"error": {"code": "internal", "message": "internal error", "details": {}}}
+        )
+        return web.Response(body=body, status=500, content_type="application/json")
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.query.get("token") or None
+
+
+SESSION_COOKIE = "qk_session"  # a staff member's PIN login (hours)
+# A paired tablet's or TV's own token (months). Separate from the session, so a staff
+# login on a paired tablet sits on top of the pairing and logging out keeps it paired.
+DEVICE_COOKIE = "qk_device"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _principal_for(request: web.Request, secret: str) -> Principal | None:
+    secret_hash = hash_secret(secret)
+    cache = request.app[TOKENS]
+    principal = cache.get(secret_hash)
+    if principal is None:
+        principal = await request.app[DB].run(
+            accounts.find_token, secret_hash, clock.iso_utc(clock.utcnow())
+        )
+        if principal is not None:
+            cache.put(secret_hash, principal)
+    if principal is not None:
+        request.app[SEEN].add(principal.token_id)
+    return principal
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    """Who is asking: a Bearer/?token= token, else the session cookie, else nobody
+    (display). Cookie-authenticated writes must come from our own pages (Origin)."""
+    principal = ANONYMOUS
+    secret = _bearer(request)
+    if secret is not None:
+        found = await _principal_for(request, secret)
+        if found is None:
+            if request.headers.get("Upgrade", "").lower() == "websocket":
+                # A socket is told in its own dialect (e.g. connection:error + 1008).
+                request[TOKEN_ERROR] = "this token is unknown or revoked"
+            else:
+                raise Unauthorized("this token is unknown or revoked")
+        else:
+            principal = found
+    else:
+        # A stale cookie (logged out, revoked) is simply nobody: public pages still work.
+        for name in (SESSION_COOKIE, DEVICE_COOKIE):
+            cookie = request.cookies.get(name)
+            found = await _principal_for(request, cookie) if cookie else None
+            if found is not None:
+                principal = replace(found, via_cookie=True)
+                break
+        cross_site = request.method not in SAFE_METHODS and not origin_ok(request, required=True)
+        if principal.via_cookie and cross_site:
+            raise Forbidden(
+                "cross-site request refused: a cookie-authenticated write must come "
+                "from this appliance's own pages",
+                {"origin": request.headers.get("Origin")},
+            )
+    request[PRINCIPAL] = principal
+    return await handler(request)

@@ -1,0 +1,73 @@
+"""Shop appointments socket (seed 001): `/ws/appointments/{shop_id}/`.
+
+`{"type": "appointment_update", "appointments": [...]}` for today (or `?date=`), on
+connect and on every change to the shop's appointments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.domain import clock
+from kiosk.realtime.conn import SNAPSHOT, Group
+from kiosk.realtime.dialects.base import Session, SocketDialect, answer_ping, failed, visible
+from kiosk.realtime.frames import Message
+from kiosk.realtime.rounds import INITIAL, LIVE
+from kiosk.services import views
+from kiosk.store.eventlog import Event
+
+
+class Appointments(SocketDialect):
+    name = "appointments_001"
+    overflow = SNAPSHOT
+
+    async def open(self, session: Session) -> None:
+        shop_id, day = session.params["shop_id"], session.params.get("day")
+        if day is None:
+            day = await session.read(views.today_of, shop_id)
+        elif not clock.is_date(day):
+            # Said once; the socket stays open (it still answers ping) so the client
+            # can see the message and reconnect with a good date.
+            session.send(
+                {
+                    "type": "error",
+                    "message": "date must be a calendar date in the format YYYY-MM-DD",
+                }
+            )
+            return
+        group = Group(self.name, f"appointments:{shop_id}", session.conn.audience, day)
+        session.hub.subscribe(session.conn, group)
+        session.send_messages(await session.hub.render_now(group, [], INITIAL))
+
+    async def receive(self, session: Session, text: str) -> None:
+        answer_ping(session, text, "appointment updates")
+
+    @staticmethod
+    def _concerns(event: Event, day: str) -> bool:
+        appointments = event.data.get("appointments")
+        if not appointments:
+            return event.type.startswith(("provider_", "shop_"))  # names shown beside them
+        return any(a.get("date") == day for a in appointments)
+
+    def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
+        if mode == LIVE and not any(self._concerns(e, group.variant) for e in events):
+            return []
+        if mode not in (LIVE, INITIAL):
+            return []
+        return [(views.appointments_snapshot, group.variant, int(group.topic.split(":")[1]))]
+
+    def render(
+        self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
+    ) -> list[Message]:
+        key = (views.appointments_snapshot, group.variant, int(group.topic.split(":")[1]))
+        snapshot = reads.get(key)
+        if failed(snapshot):
+            return []
+        body = {
+            "type": "appointment_update",
+            "shop_id": snapshot["shop_id"],
+            "date": snapshot["date"],
+            "seq": snapshot["seq"],
+            "appointments": visible(snapshot["appointments"], group),
+        }
+        return [Message.of(body, snapshot["seq"], f"{group.topic}:{group.variant}", snapshot=True)]

@@ -1,0 +1,144 @@
+"""The hub: one object the socket endpoints and dialects talk to.
+
+It is fed by the one after-commit publisher (events in seq order) and composed of a
+registry (who listens to what), render rounds (each change rendered once per group)
+and outboxes (each socket written without waiting for it). It holds no dialect's
+shape: dialects render, the hub routes bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from kiosk.realtime.conn import Conn, Group
+from kiosk.realtime.frames import (
+    CLOSE_GOING_AWAY,
+    CLOSE_NO_HEARTBEAT,
+    CLOSE_TRY_AGAIN_LATER,
+    PING_FRAME,
+    Message,
+    close_socket,
+)
+from kiosk.realtime.outbox import Outboxes
+from kiosk.realtime.registry import Registry
+from kiosk.realtime.rounds import Dialect, Reader, Rounds
+from kiosk.store.eventlog import Event
+
+MISSED_HEARTBEATS = 2  # SPEC §8: closed after 2 missed
+
+
+class Hub:
+    def __init__(self, read: Reader, dialects: Iterable[Dialect]):
+        self.dialects: dict[str, Dialect] = {d.name: d for d in dialects}
+        self.registry = Registry()
+        self.outboxes = Outboxes(give_up=self._give_up_on)
+        self.rounds = Rounds(read, self.dialects, self.registry, self.outboxes)
+
+    # ------------------------------------------------------------ membership
+
+    @property
+    def conns(self) -> set[Conn]:
+        return self.registry.conns
+
+    def attach(self, conn: Conn) -> None:
+        self.registry.attach(conn)
+
+    def detach(self, conn: Conn) -> None:
+        for group in self.registry.detach(conn):
+            self.rounds.forget(group)
+        self.outboxes.discard(conn)
+
+    def subscribe(self, conn: Conn, group: Group) -> None:
+        self.registry.subscribe(conn, group)
+
+    def unsubscribe(self, conn: Conn, group: Group) -> None:
+        if self.registry.unsubscribe(conn, group):
+            self.rounds.forget(group)
+
+    def topic_groups(self, topic: str) -> list[Group]:
+        return self.registry.topic_groups(topic)
+
+    def topics_of(self, *dialects: str) -> set[str]:
+        return self.registry.topics_of(*dialects)
+
+    def members(self, group: Group) -> set[Conn]:
+        return self.registry.members(group)
+
+    # ------------------------------------------------------------ rounds
+
+    @property
+    def last_seq(self) -> int:
+        return self.rounds.last_seq
+
+    @last_seq.setter
+    def last_seq(self, seq: int) -> None:
+        self.rounds.last_seq = seq
+
+    def publish(self, events: list[Event]) -> None:
+        self.rounds.publish(events)
+
+    def refresh(self, topic: str) -> None:
+        self.rounds.refresh(topic)
+
+    async def render_now(self, group: Group, events: list[Event], mode: str) -> list[Message]:
+        return await self.rounds.render_now(group, events, mode)
+
+    # ------------------------------------------------------------ delivery
+
+    def deliver(self, conn: Conn, message: Message) -> None:
+        self.outboxes.deliver(conn, message)
+
+    def send(
+        self,
+        conn: Conn,
+        body: dict[str, Any],
+        seq: int | None = None,
+        key: str | None = None,
+        snapshot: bool = False,
+    ) -> None:
+        self.outboxes.send(conn, body, seq, key, snapshot)
+
+    def hold(self, conn: Conn) -> None:
+        self.outboxes.hold(conn)
+
+    def release(self, conn: Conn) -> None:
+        self.outboxes.release(conn)
+
+    def _give_up_on(self, conn: Conn) -> None:
+        """An event socket too far behind: close it (1013); it resumes with `since`."""
+        self._close(conn, CLOSE_TRY_AGAIN_LATER, b"too far behind; reconnect with since")
+
+    def _close(self, conn: Conn, code: int, reason: bytes) -> None:
+        self.detach(conn)
+        asyncio.get_running_loop().create_task(close_socket(conn.ws, code, reason))
+
+    # ------------------------------------------------------------ liveness and stats
+
+    def heartbeat(self) -> None:
+        """One timer for every socket: ping each, close those that missed two pings."""
+        for conn in list(self.conns):
+            if conn.missed_heartbeats >= MISSED_HEARTBEATS:
+                self._close(conn, CLOSE_NO_HEARTBEAT, b"no answer to heartbeat")
+                continue
+            conn.missed_heartbeats += 1
+            if not conn.transport.is_closing():
+                conn.transport.write(PING_FRAME)
+
+    async def close_all(self, code: int = CLOSE_GOING_AWAY, reason: bytes = b"") -> None:
+        conns = list(self.conns)
+        for conn in conns:
+            self.detach(conn)
+        await asyncio.gather(
+            *(close_socket(c.ws, code, reason) for c in conns), return_exceptions=True
+        )
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            **self.registry.counts(),
+            "messages_sent": self.outboxes.sent,
+            "messages_dropped": self.outboxes.dropped,
+            "renders": sum(self.rounds.renders.values()),
+            "last_seq": self.last_seq,
+        }

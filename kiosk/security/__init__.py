@@ -1,0 +1,1 @@
+"""Who may do what: principals and roles, token secrets, PINs, limits, origins."""

@@ -1,0 +1,55 @@
+"""Who is asking: a role (display < kiosk < staff < admin) and what it may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.domain.errors import Forbidden, Unauthorized
+from kiosk.domain.redaction import FULL, REDACTED, Audience
+from kiosk.store.eventlog import Actor
+
+# Request-scoped keys (request[...]), not app state: who asks, and why a token failed.
+PRINCIPAL = "principal"
+TOKEN_ERROR = "token_error"
+
+ROLES = ("display", "kiosk", "staff", "admin")
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    token_id: int | None = None
+    name: str | None = None
+    kind: str = "api"  # api | device | session
+    staff_id: int | None = None
+    via_cookie: bool = False  # cookie-authenticated writes must carry our Origin
+
+    @property
+    def anonymous(self) -> bool:
+        return self.token_id is None
+
+    @property
+    def audience(self) -> Audience:
+        return FULL if at_least(self.role, "staff") else REDACTED
+
+    def actor(self, address: str | None) -> Actor:
+        return Actor(role=self.role, token_id=self.token_id, name=self.name, address=address)
+
+
+ANONYMOUS = Principal(role="display")
+
+
+def at_least(role: str, needed: str) -> bool:
+    return _RANK[role] >= _RANK[needed]
+
+
+def require(principal: Principal, needed: str) -> None:
+    if at_least(principal.role, needed):
+        return
+    if principal.anonymous:
+        raise Unauthorized(f"this needs a {needed} token", {"needed": needed})
+    raise Forbidden(
+        f"a {principal.role} token cannot do this; it needs {needed}",
+        {"role": principal.role, "needed": needed},
+    )

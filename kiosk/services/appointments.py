@@ -1,0 +1,196 @@
+"""Appointments: book, change, check in (a checked-in appointment gets a ticket)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peewee import fn
+
+from kiosk.domain import tickets
+from kiosk.domain.clock import shop_today
+from kiosk.domain.errors import Conflict, InvalidField, InvalidTransition, NotFound
+from kiosk.domain.tickets import OPEN
+from kiosk.domain.topics import topics_for_appointment, topics_for_queue
+from kiosk.services.context import Ctx, append_event
+from kiosk.services.line import bump_version, new_entry, transition
+from kiosk.services.rows import (
+    appointment_dict,
+    appointment_rows,
+    customer_dict,
+    entries_in_full,
+    get_shop,
+)
+from kiosk.store.database import Outcome
+from kiosk.store.models import Appointment, Customer, Provider, QueueEntry
+
+
+def _appointment(appointment_id: int) -> Appointment:
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise NotFound(f"no appointment {appointment_id}", {"appointment_id": appointment_id})
+    return appointment
+
+
+def _open_entry_of(appointment: Appointment) -> QueueEntry | None:
+    return QueueEntry.get_or_none(
+        (QueueEntry.appointment == appointment.id) & QueueEntry.status.in_(OPEN)
+    )
+
+
+def list_appointments(
+    day: str, shop_id: int | None, provider_id: int | None
+) -> list[dict[str, Any]]:
+    where, params = ["a.date = ?"], [day]
+    if shop_id is not None:
+        where.append("a.shop_id = ?")
+        params.append(shop_id)
+    if provider_id is not None:
+        where.append("a.provider_id = ?")
+        params.append(provider_id)
+    return appointment_rows(
+        " AND ".join(where) + " ORDER BY a.provider_id, a.slot, a.id", tuple(params)
+    )
+
+
+def book(
+    ctx: Ctx,
+    provider_id: int,
+    day: str,
+    slot: int | None,
+    starts_at: str | None,
+    patient: dict[str, Any] | None,
+    customer_id: int | None,
+) -> Outcome:
+    provider = Provider.get_or_none((Provider.id == provider_id) & Provider.active)
+    if provider is None:
+        raise InvalidField("provider_id", f"no active provider {provider_id}")
+    shop = get_shop(provider.shop_id)
+    if customer_id is not None:
+        customer = Customer.get_or_none(Customer.id == customer_id)
+        if customer is None:
+            raise InvalidField("customer_id", f"no customer {customer_id}")
+    else:
+        assert patient is not None
+        customer = Customer.create(**patient)
+    taken = Appointment.select().where(
+        (Appointment.provider == provider.id)
+        & (Appointment.date == day)
+        & (Appointment.status != "cancelled")
+    )
+    if slot is None:
+        slot = (taken.select(fn.MAX(Appointment.slot)).scalar() or 0) + 1
+    elif taken.where(Appointment.slot == slot).exists():
+        raise Conflict(
+            f"slot {slot} of {day} is already booked with this provider",
+            {"provider_id": provider.id, "date": day, "slot": slot},
+        )
+    appointment = Appointment.create(
+        shop=shop.id,
+        provider=provider.id,
+        customer=customer.id,
+        date=day,
+        slot=slot,
+        starts_at=starts_at,
+        status="scheduled",
+    )
+    body = appointment_dict(appointment, customer)
+    event = append_event(
+        ctx,
+        shop,
+        "appointment_created",
+        topics_for_appointment(shop, day),
+        appointments=[body],
+        customers=[customer_dict(customer)],
+    )
+    return Outcome(body, (event,))
+
+
+def update_appointment(ctx: Ctx, appointment_id: int, status: str) -> Outcome:
+    appointment = _appointment(appointment_id)
+    shop = get_shop(appointment.shop_id)
+    allowed = tickets.APPOINTMENT_TRANSITIONS.get(appointment.status, ())
+    if status not in allowed or status == "checked_in":
+        allowed_here = [s for s in allowed if s != "checked_in"]
+        raise InvalidTransition(
+            f"a {appointment.status} appointment cannot become {status}"
+            + ("" if status != "checked_in" else " here; check in with POST /api/v1/checkins"),
+            {"from": appointment.status, "to": status, "allowed": allowed_here},
+        )
+    entry = _open_entry_of(appointment)
+    moved: list[int] = []
+    follow = tickets.TICKET_FOR_APPOINTMENT.get(status)
+    if entry is not None and follow is not None:
+        moved, _ = transition(shop, entry, follow)  # also sets the appointment's status
+        appointment = Appointment.get_by_id(appointment.id)
+    appointment.status = status
+    appointment.save()
+    customer = Customer.get_by_id(appointment.customer_id)
+    body = appointment_dict(
+        appointment, customer, entry.id if entry and entry.status in OPEN else None
+    )
+    topics = topics_for_appointment(shop, appointment.date)
+    entries = None
+    version = None
+    if entry is not None and follow is not None:
+        version = bump_version(shop)
+        entries = entries_in_full(shop, [entry.id, *moved])
+        topics += topics_for_queue(shop)
+    event = append_event(
+        ctx,
+        shop,
+        "appointment_updated",
+        topics,
+        appointments=[body],
+        entries=entries,
+        version=version,
+    )
+    return Outcome(body, (event,))
+
+
+def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
+    # The id comes in the body, so an unknown one is a bad field (422), not a 404.
+    appointment = Appointment.get_or_none(Appointment.id == appointment_id)
+    if appointment is None:
+        raise InvalidField("appointment_id", f"no appointment {appointment_id}")
+    shop = get_shop(appointment.shop_id)
+    if patient_id is not None and patient_id != appointment.customer_id:
+        raise InvalidField("patient_id", "does not match the appointment's patient")
+    if appointment.status not in ("scheduled", "confirmed"):
+        raise InvalidTransition(
+            f"a {appointment.status} appointment cannot be checked in",
+            {
+                "from": appointment.status,
+                "to": "checked_in",
+                "allowed": list(tickets.APPOINTMENT_TRANSITIONS[appointment.status]),
+            },
+        )
+    today = shop_today(shop)
+    if appointment.date != today:
+        raise Conflict(
+            f"this appointment is for {appointment.date}, not today ({today})",
+            {"date": appointment.date, "today": today},
+        )
+    customer = Customer.get_by_id(appointment.customer_id)
+    provider = Provider.get_by_id(appointment.provider_id)
+    body, claim = new_entry(
+        shop,
+        customer.id,
+        customer.name,
+        customer.phone,
+        provider.id if provider.active else None,
+        "appointment",
+        appointment.id,
+    )
+    appointment.status = "checked_in"
+    appointment.save()
+    version = bump_version(shop)
+    event = append_event(
+        ctx,
+        shop,
+        "appointment_checked_in",
+        topics_for_queue(shop) + topics_for_appointment(shop, appointment.date),
+        entries=[body],
+        appointments=[appointment_dict(appointment, customer, body["id"])],
+        version=version,
+    )
+    return Outcome({**body, "claim": claim}, (event,))

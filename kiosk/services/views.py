@@ -1,0 +1,109 @@
+"""Read models: the whole views that screens and dialects render (snapshots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.domain.clock import iso_utc, shop_today, stamp, utcnow
+from kiosk.services import settings
+from kiosk.services.appointments import list_appointments
+from kiosk.services.context import sql
+from kiosk.services.rows import (
+    appointment_rows,
+    entries_where,
+    get_shop,
+    open_entries,
+)
+from kiosk.services.waits import waits_for_line
+from kiosk.store import eventlog
+
+
+def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
+    """The queue display object (seed 000's `get_queue_display_data`): every open
+    ticket, who is being served, and today's appointments, as of `seq`."""
+    shop = get_shop(shop_id)
+    line, busy = open_entries(shop)
+    waits = waits_for_line(shop, line, busy)
+    for entry in line:
+        entry["estimated_wait_minutes"] = waits[entry["id"]]
+    today = shop_today(shop)
+    appointments = list_appointments(today, shop.id, None)
+    return {
+        "type": "queue_update",
+        "shop_id": shop.id,
+        "shop_name": shop.name,
+        "seq": eventlog.last_seq() if seq is None else seq,
+        "version": shop.queue_version,
+        "display": settings.load().public(),
+        "queue_items": busy + line,
+        "now_serving": busy,
+        "appointments_today": {
+            "date": today,
+            "total": sum(1 for a in appointments if a["status"] != "cancelled"),
+            "checked_in": sum(
+                1 for a in appointments if a["status"] in ("checked_in", "in_progress", "completed")
+            ),
+            "appointments": appointments,
+        },
+        "timestamp": stamp(shop),
+    }
+
+
+def appointments_snapshot(day: str, shop_id: int) -> dict[str, Any]:
+    """A shop's appointments for a date, as of the newest committed event."""
+    shop = get_shop(shop_id)
+    return {
+        "shop_id": shop.id,
+        "date": day,
+        "seq": eventlog.last_seq(),
+        "appointments": list_appointments(day, shop.id, None),
+    }
+
+
+def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
+    """Everything the central monitor shows for a date (seed 002), as neutral data:
+    the providers in scope, the date's appointments with their tickets, and the
+    date's walk-in tickets. The dialect shapes it into seed 002's JSON."""
+    scope, params = ("", ()) if shop_id is None else (" AND shop_id = ?", (shop_id,))
+    if shop_id is not None:
+        get_shop(shop_id)
+    providers = [
+        dict(zip(("id", "shop_id", "name", "code", "specialty", "active"), row, strict=True))
+        for row in sql(
+            "SELECT id, shop_id, name, code, specialty, active FROM provider WHERE active"
+            f"{scope} ORDER BY shop_id, id",
+            params,
+        ).fetchall()
+    ]
+    for provider in providers:
+        provider["active"] = bool(provider["active"])
+    appointments = appointment_rows(
+        "a.date = ?" + scope.replace("shop_id", "a.shop_id") + " ORDER BY a.slot, a.id",
+        (day, *params),
+    )
+    entries = entries_where(
+        "e.ticket_day = ?" + scope.replace("shop_id", "e.shop_id") + " ORDER BY e.id",
+        (day, *params),
+    )
+    # An appointment's ticket: the newest one issued for it (a re-check-in after a
+    # cancelled ticket shows the live one).
+    by_appointment = {e["appointment_id"]: e for e in entries if e["appointment_id"]}
+    for appointment in appointments:
+        appointment["entry"] = by_appointment.get(appointment["id"])
+    return {
+        "date": day,
+        "shop_id": shop_id,
+        "seq": eventlog.last_seq(),
+        "providers": providers,
+        "appointments": appointments,
+        "walk_ins": [e for e in entries if not e["appointment_id"]],
+        "timestamp": iso_utc(utcnow()),
+    }
+
+
+def today_of(shop_id: int) -> str:
+    return shop_today(get_shop(shop_id))
+
+
+def appointments_today(shop_id: int) -> dict[str, Any]:
+    return appointments_snapshot(today_of(shop_id), shop_id)

@@ -1,0 +1,150 @@
+"""The one database thread: every database call, group commit, answers after commit.
+
+Every database call runs on a single thread, so the event loop never waits on disk
+and SQLite never sees two writers from this process. Jobs that arrive while a batch
+is being written are committed together in ONE transaction (group commit): each job
+runs in its own savepoint, so a failing job rolls back only itself, and one fsync
+makes the whole batch durable. Callers are answered only after that commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.store import eventlog
+from kiosk.store.models import database
+from kiosk.store.schema import open_database
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 512
+
+
+@dataclass
+class Outcome:
+    """What a write job returns: the caller's value and the events it appended."""
+
+    value: Any
+    events: tuple[eventlog.Event, ...] = ()
+
+
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: asyncio.Future = field(repr=False)
+
+
+class DatabaseThread:
+    """The single thread that owns the SQLite connection.
+
+    `publish` is called on the event loop with each batch's events, in seq order,
+    after the batch is durable and before any caller of that batch is answered.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        loop: asyncio.AbstractEventLoop,
+        publish: Callable[[list[eventlog.Event]], None] | None = None,
+    ):
+        self.path = path
+        self._loop = loop
+        self._publish = publish or (lambda events: None)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._main, name="kiosk-db", daemon=True)
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self.batches = 0
+        self.jobs_done = 0
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._start_error is not None:
+            raise self._start_error
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(*args)` on the database thread; if it returns an Outcome, its events
+        are published and its value returned."""
+        future = self._loop.create_future()
+        self._jobs.put(_Job(fn, args, future))
+        return await future
+
+    def _main(self) -> None:
+        try:
+            open_database(self.path)
+        except BaseException as exc:  # surfaced to start() on the loop's thread
+            self._start_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (job := self._jobs.get()) is not None:
+                batch = [job]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        more = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+                self._run_batch(batch)
+                if stop:
+                    break
+        finally:
+            database.close()
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        results: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            with database.atomic(lock_type="IMMEDIATE"):
+                for job in batch:
+                    try:
+                        with database.atomic():  # a savepoint: failure undoes this job only
+                            value = job.fn(*job.args)
+                        results.append((job, value, None))
+                    except Exception as exc:
+                        results.append((job, None, exc))
+        except Exception as exc:  # the commit itself failed: nothing of the batch is kept
+            log.exception("database batch of %d failed", len(batch))
+            results = [(job, None, exc) for job in batch]
+        self.batches += 1
+        self.jobs_done += len(batch)
+        self._loop.call_soon_threadsafe(self._deliver, results)
+
+    def _deliver(self, results: list[tuple[_Job, Any, BaseException | None]]) -> None:
+        events = [
+            event
+            for _, value, error in results
+            if error is None and isinstance(value, Outcome)
+            for event in value.events
+        ]
+        if events:
+            try:
+                self._publish(events)
+            except Exception:  # a broken subscriber must not lose anyone's answer
+                log.exception("publishing events failed")
+        for job, value, error in results:
+            if job.future.cancelled():
+                continue
+            if error is not None:
+                job.future.set_exception(error)
+            elif isinstance(value, Outcome):
+                job.future.set_result(value.value)
+            else:
+                job.future.set_result(value)

@@ -1,0 +1,142 @@
+"""The file: pragmas, the schema version and its frozen migration steps, and backups.
+
+Steps are frozen SQL, never the current models, so an old shop's file upgrades the
+same way however the models evolve. Every upgrade keeps a copy of the old file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.store.models import MODELS, database
+
+log = logging.getLogger(__name__)
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    # FULL: a commit is on disk (WAL fsynced) before we answer; a 201 survives power loss.
+    "synchronous": 2,
+    "foreign_keys": 1,
+    # `kiosk token create` may write from another process while the server runs.
+    "busy_timeout": 5000,
+    "cache_size": -16000,
+}
+
+SCHEMA_VERSION = 3
+
+# Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
+# models, so an old shop's file upgrades the same way however the models evolve.
+MIGRATIONS: dict[int, list[str]] = {
+    # v2: the event log gains a topic index, so resume can ask "what did topic T miss
+    # since seq S" without scanning every event's JSON; wait estimates read a shop's
+    # latest services through an index instead of sorting its whole history.
+    2: [
+        'CREATE INDEX IF NOT EXISTS "queue_entry_shop_id_completed_at" '
+        'ON "queue_entry" ("shop_id", "completed_at")',
+        'DROP INDEX IF EXISTS "queue_entry_shop_id_status_position_in_queue"',
+        'CREATE INDEX IF NOT EXISTS "queue_entry_shop_id_status_position_in_queue_provider_id" '
+        'ON "queue_entry" ("shop_id", "status", "position_in_queue", "provider_id")',
+        'CREATE TABLE IF NOT EXISTS "event_topic" ("topic" TEXT NOT NULL, '
+        '"seq" INTEGER NOT NULL, PRIMARY KEY ("topic", "seq"), '
+        'FOREIGN KEY ("seq") REFERENCES "event" ("seq") ON DELETE CASCADE) WITHOUT ROWID',
+        'INSERT OR IGNORE INTO "event_topic" ("topic", "seq") '
+        'SELECT j.value, e.seq FROM "event" AS e, json_each(e.topics) AS j',
+    ],
+    # v3: people and devices. Staff members log in with a named PIN; a token may be a
+    # script's API token, a paired tablet/TV, or a PIN login's session; pairing links.
+    3: [
+        'CREATE TABLE IF NOT EXISTS "staff" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"name" TEXT NOT NULL, "role" TEXT NOT NULL, "pin_hash" TEXT NOT NULL, '
+        '"created_at" TEXT NOT NULL, "disabled_at" TEXT)',
+        """ALTER TABLE "token" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'api'""",
+        'ALTER TABLE "token" ADD COLUMN "expires_at" TEXT',
+        'ALTER TABLE "token" ADD COLUMN "staff_id" INTEGER '
+        'REFERENCES "staff" ("id") ON DELETE CASCADE',
+        'CREATE INDEX IF NOT EXISTS "token_staff_id" ON "token" ("staff_id")',
+        # Missing from v2 upgrades: without it every pruned event scans event_topic.
+        'CREATE INDEX IF NOT EXISTS "event_topic_seq" ON "event_topic" ("seq")',
+        'CREATE TABLE IF NOT EXISTS "pairing" ("code_hash" TEXT NOT NULL PRIMARY KEY, '
+        '"role" TEXT NOT NULL, "name" TEXT NOT NULL, "expires_at" TEXT NOT NULL, '
+        '"used_at" TEXT)',
+    ],
+}
+
+class NewerDatabase(RuntimeError):
+    """The file was written by a newer Queue Kiosk; we must not touch it."""
+
+    def __init__(self, path: Path, version: int):
+        super().__init__(
+            f"{path} was written by a newer Queue Kiosk (schema version {version}; this program "
+            f"knows up to {SCHEMA_VERSION}). Install the newer version to open it."
+        )
+
+
+def _refuse_newer(path: Path) -> None:
+    # Read-only and before any pragma: a refused file keeps every byte (the WAL
+    # pragma alone would rewrite its header).
+    if not path.is_file():
+        return
+    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        version = probe.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        probe.close()
+    if version > SCHEMA_VERSION:
+        raise NewerDatabase(path, version)
+
+
+def open_database(path: Path) -> None:
+    """Bind the models to the file and bring its schema up to date (this thread)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_newer(path)
+    database.init(str(path), pragmas=PRAGMAS)
+    database.connect(reuse_if_open=True)
+    migrate(path)
+
+
+def schema_version() -> int:
+    return database.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(path: Path) -> None:
+    version = schema_version()
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise NewerDatabase(path, version)
+    if version == 0 and not database.get_tables():
+        with database.atomic():
+            database.create_tables(MODELS)
+            database.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return
+    copy = backup_beside(path, version)
+    log.info(
+        "upgrading %s from schema %d to %d (copy kept at %s)", path, version, SCHEMA_VERSION, copy
+    )
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        with database.atomic():
+            for statement in MIGRATIONS[step]:
+                database.execute_sql(statement)
+            database.execute_sql(f"PRAGMA user_version = {step}")
+
+
+def backup_beside(path: Path, version: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    backup_file(database.connection(), target)
+    return target
+
+
+def backup_file(source: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy while the database is in use (SQLite's online backup API)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dest = sqlite3.connect(str(target))
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+
+
