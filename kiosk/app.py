@@ -82,9 +82,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     if not await db.run(accounts.claimed):
         runtime.setup_secret = secrets.token_urlsafe(18)
     try:
-        async with running(
-            _prune_forever(db, config.event_retention_days), _flush_last_seen(app)
-        ):
+        async with running(_prune_forever(db, config.event_retention_days), _flush_last_seen(app)):
             yield
     finally:
         await _flush_once(app)

@@ -197,8 +197,7 @@ async def _print_lan_address(app, port: int) -> None:
     host_name = discovery.host_name_for(await app[DB].run(shops.install_id))
     url = discovery.primary_url(port)
     print(
-        f"Tablets and TVs: open {url}/kiosk or {url}/display "
-        f"(also {host_name.rstrip('.')}:{port})",
+        f"Tablets and TVs: open {url}/kiosk or {url}/display (also {host_name.rstrip('.')}:{port})",
         flush=True,
     )
     print(discovery.qr_terminal(f"{url}/kiosk"), flush=True)

@@ -233,7 +233,7 @@ def test_appliance_without_any_network_serves_at_once_and_logs_the_mdns_problem(
     began = time.monotonic()
     server = appliance(spawn, offline, tmp_path / "data")
     read_until(server, "Serving on http://127.0.0.1:", began + PROMPT_S)
-    wait_for_log(server, r"WARNING kiosk\.discovery: mDNS registration failed \(will retry\)",
+    wait_for_log(server, r"WARNING kiosk\.appliance\.discovery: mDNS registration failed \(will retry\)",
                  timeout=5)
     assert server.proc.poll() is None, "the appliance gave up without a network"
 

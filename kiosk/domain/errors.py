@@ -1,6 +1,6 @@
 """Domain errors: what went wrong, in words a client can act on.
 
-Services raise these without knowing HTTP; `api.py` maps each code to its status.
+Services raise these without knowing HTTP; `http/middleware.py` maps each code to its status.
 """
 
 from __future__ import annotations
@@ -43,10 +43,6 @@ class StaleVersion(KioskError):
 
 class Conflict(KioskError):
     code = "conflict"
-
-
-class TooLarge(KioskError):
-    code = "too_large"
 
 
 class InvalidField(KioskError):

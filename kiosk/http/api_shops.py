@@ -108,9 +108,7 @@ async def create_provider(request: web.Request) -> web.Response:
     require(principal_of(request), "admin")
     shop_id = path_id(request, "shop_id")
     fields = _provider_fields(await body_of(request), creating=True)
-    return await write(
-        request, shops.create_provider, ctx_of(request), shop_id, fields, status=201
-    )
+    return await write(request, shops.create_provider, ctx_of(request), shop_id, fields, status=201)
 
 
 async def patch_provider(request: web.Request) -> web.Response:

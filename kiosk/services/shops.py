@@ -152,5 +152,6 @@ def _unassign_waiting(provider: Provider) -> list[int]:
         QueueEntry.update(provider=None).where(QueueEntry.id.in_(ids)).execute()
     return ids
 
+
 def read_provider(provider_id: int) -> dict[str, Any]:
     return provider_dict(provider_by_id(provider_id))

@@ -1,4 +1,4 @@
-"""The tables. peewee models bound to one deferred database (initialised in db.py)."""
+"""The tables. peewee models bound to one deferred database (initialised in store/schema.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from peewee import (
     TextField,
 )
 
-# Deferred: db.py calls `database.init(path, pragmas=...)` at start, so importing
+# Deferred: schema.open_database calls `database.init(path, pragmas=...)` at start, so importing
 # the models never touches a file.
 database = SqliteDatabase(None)
 

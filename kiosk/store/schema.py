@@ -64,6 +64,7 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
 }
 
+
 class NewerDatabase(RuntimeError):
     """The file was written by a newer Queue Kiosk; we must not touch it."""
 
@@ -138,5 +139,3 @@ def backup_file(source: sqlite3.Connection, target: Path) -> None:
         source.backup(dest)
     finally:
         dest.close()
-
-
