@@ -10,28 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
-from kiosk.domain.errors import (
-    Forbidden,
-    InvalidField,
-    RateLimited,
-    Unauthorized,
-)
+from kiosk.domain.errors import Forbidden, InvalidField, RateLimited, Unauthorized
 from kiosk.http import validate as v
 from kiosk.http.middleware import SESSION_COOKIE
-from kiosk.http.requests import (
-    body_of,
-    ctx_of,
-    json_response,
-    path_id,
-    principal_of,
-)
+from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of
 from kiosk.keys import DB, LOGIN_GUARD, RUNTIME, TOKENS
 from kiosk.security import pins
 from kiosk.security.origins import is_loopback
-from kiosk.security.principal import (
-    ROLES,
-    require,
-)
+from kiosk.security.principal import ROLES, require
 from kiosk.services import accounts
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,7 @@ import logging
 from aiohttp import web
 
 from kiosk.domain import clock
-from kiosk.domain.errors import (
-    InvalidField,
-)
+from kiosk.domain.errors import InvalidField
 from kiosk.domain.redaction import render
 from kiosk.http import validate as v
 from kiosk.http.requests import (
@@ -22,9 +20,7 @@ from kiosk.http.requests import (
     read,
     write,
 )
-from kiosk.security.principal import (
-    require,
-)
+from kiosk.security.principal import require
 from kiosk.services import appointments, views
 
 log = logging.getLogger(__name__)

@@ -8,22 +8,13 @@ from aiohttp import web
 
 from kiosk import __version__
 from kiosk.appliance import discovery
-from kiosk.domain.errors import (
-    NotFound,
-)
+from kiosk.domain.errors import NotFound
 from kiosk.http import validate as v
 from kiosk.http.middleware import DEVICE_COOKIE
-from kiosk.http.requests import (
-    body_of,
-    ctx_of,
-    json_response,
-    principal_of,
-)
+from kiosk.http.requests import body_of, ctx_of, json_response, principal_of
 from kiosk.keys import DB
 from kiosk.security.origins import is_loopback
-from kiosk.security.principal import (
-    require,
-)
+from kiosk.security.principal import require
 from kiosk.services import accounts
 
 log = logging.getLogger(__name__)

@@ -9,28 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from kiosk.domain import tickets
-from kiosk.domain.errors import (
-    InvalidField,
-    NotFound,
-    RateLimited,
-    Unauthorized,
-)
+from kiosk.domain.errors import InvalidField, NotFound, RateLimited, Unauthorized
 from kiosk.domain.redaction import render
 from kiosk.http import validate as v
-from kiosk.http.requests import (
-    body_of,
-    ctx_of,
-    json_response,
-    path_id,
-    principal_of,
-    read,
-    write,
-)
+from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of, read, write
 from kiosk.keys import RUNTIME, SELF_CHECKIN
-from kiosk.security.principal import (
-    at_least,
-    require,
-)
+from kiosk.security.principal import at_least, require
 from kiosk.services import queue, views
 
 log = logging.getLogger(__name__)

@@ -6,20 +6,11 @@ import logging
 
 from aiohttp import web
 
-from kiosk.domain.errors import (
-    InvalidField,
-)
+from kiosk.domain.errors import InvalidField
 from kiosk.domain.topics import ROOM_NAME
 from kiosk.http import validate as v
-from kiosk.http.requests import (
-    body_of,
-    ctx_of,
-    principal_of,
-    write,
-)
-from kiosk.security.principal import (
-    require,
-)
+from kiosk.http.requests import body_of, ctx_of, principal_of, write
+from kiosk.security.principal import require
 from kiosk.services import relay
 
 log = logging.getLogger(__name__)

@@ -6,20 +6,10 @@ import logging
 
 from aiohttp import web
 
-from kiosk.domain.errors import (
-    InvalidField,
-)
-from kiosk.http.requests import (
-    body_of,
-    ctx_of,
-    json_response,
-    principal_of,
-)
+from kiosk.domain.errors import InvalidField
+from kiosk.http.requests import body_of, ctx_of, json_response, principal_of
 from kiosk.keys import DB, RUNTIME
-from kiosk.security.principal import (
-    at_least,
-    require,
-)
+from kiosk.security.principal import at_least, require
 from kiosk.services import audit, settings
 
 log = logging.getLogger(__name__)

@@ -8,23 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from kiosk import __version__
-from kiosk.domain.errors import (
-    InvalidField,
-)
+from kiosk.domain.errors import InvalidField
 from kiosk.http import validate as v
-from kiosk.http.requests import (
-    body_of,
-    ctx_of,
-    json_response,
-    path_id,
-    principal_of,
-    read,
-    write,
-)
+from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of, read, write
 from kiosk.keys import RUNTIME
-from kiosk.security.principal import (
-    require,
-)
+from kiosk.security.principal import require
 from kiosk.services import shops
 
 log = logging.getLogger(__name__)

@@ -9,21 +9,10 @@ import orjson
 from aiohttp import web
 
 from kiosk.domain import clock
-from kiosk.domain.errors import (
-    HTTP_STATUS,
-    Forbidden,
-    KioskError,
-    RateLimited,
-    Unauthorized,
-)
+from kiosk.domain.errors import HTTP_STATUS, Forbidden, KioskError, RateLimited, Unauthorized
 from kiosk.keys import DB, SEEN, TOKENS
 from kiosk.security.origins import origin_ok
-from kiosk.security.principal import (
-    ANONYMOUS,
-    PRINCIPAL,
-    TOKEN_ERROR,
-    Principal,
-)
+from kiosk.security.principal import ANONYMOUS, PRINCIPAL, TOKEN_ERROR, Principal
 from kiosk.security.tokens import hash_secret
 from kiosk.services import accounts
 from kiosk.store import idempotency

@@ -10,15 +10,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kiosk.domain.errors import (
-    InvalidField,
-)
+from kiosk.domain.errors import InvalidField
 from kiosk.http import validate as v
 from kiosk.keys import DB
-from kiosk.security.principal import (
-    PRINCIPAL,
-    Principal,
-)
+from kiosk.security.principal import PRINCIPAL, Principal
 from kiosk.services.context import Ctx
 from kiosk.store import idempotency
 

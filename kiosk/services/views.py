@@ -8,12 +8,7 @@ from kiosk.domain.clock import iso_utc, shop_today, stamp, utcnow
 from kiosk.services import settings
 from kiosk.services.appointments import list_appointments
 from kiosk.services.context import sql
-from kiosk.services.rows import (
-    appointment_rows,
-    entries_where,
-    get_shop,
-    open_entries,
-)
+from kiosk.services.rows import appointment_rows, entries_where, get_shop, open_entries
 from kiosk.services.waits import waits_for_line
 from kiosk.store import eventlog
 
