@@ -1,4 +1,4 @@
-"""The pages of web/: one HTML file per screen, plus the shared script folders."""
+"""The pages of web/: one HTML file per screen, plus the script and style folders."""
 
 from __future__ import annotations
 
@@ -19,17 +19,26 @@ PAGES = {
     "/admin": "admin.html",
     "/login": "login.html",  # staff PIN sign-in (lib/auth.js sends pages here)
 }
-STATIC_DIRS = ("lib", "vendor", "assets")
+STATIC_DIRS = ("lib", "vendor", "assets", "pages")
 # Pages change with releases; a TV left on for weeks must pick up the new ones on
 # its next reload rather than run a cached copy forever.
 NO_CACHE = {"Cache-Control": "no-cache"}
+# Every script and stylesheet is a file of web/, so an injected <script>, on*= handler or
+# <style> never runs. Inline style= attributes stay allowed (the pages use a few; they
+# cannot run code). data: is the blank favicon; connect-src 'self' covers our own ws://.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+PAGE_HEADERS = {**NO_CACHE, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
 
 
 def _page(path: Path):
     async def handler(request: web.Request) -> web.StreamResponse:
         if not path.is_file():
             raise web.HTTPNotFound(text="this page is not part of this version")
-        return web.FileResponse(path, headers=NO_CACHE)
+        return web.FileResponse(path, headers=PAGE_HEADERS)
 
     return handler
 
