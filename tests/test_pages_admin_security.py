@@ -11,32 +11,24 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser import Pages, chromium, shot  # noqa: F401 - chromium is a fixture
+from tests.browser import XSS, Pages, shot
 from tests.kiosk_harness import Server, wait_until
 
-XSS = "<img src=x onerror=alert(1)>"
+# The fixtures `chromium` (one browser for the session) and `pages`.
+pytest_plugins = ("tests.browser",)
+
 OWNER_PIN = "482915"
 STAFF_PIN = "2468"
 _names = itertools.count(1)
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-def pages(chromium, server) -> Iterator[Pages]:  # noqa: F811 - pytest fixture injection
-    p = Pages(chromium, server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 def claim(server: Server, pin: str = OWNER_PIN, name: str = "Olga") -> None:
@@ -156,7 +148,7 @@ def no_overflow(page, what: str) -> None:
 # ---------------------------------------------------------------- first run
 
 
-def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromium, fresh_server):  # noqa: F811
+def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromium, fresh_server):
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:
@@ -350,7 +342,7 @@ def test_login_goes_only_to_pages_of_this_appliance(owner, pages):
     assert_clean(pages, page, evil, gate)
 
 
-def test_wrong_pins_lock_the_pad_and_show_the_wait(chromium, fresh_server):  # noqa: F811
+def test_wrong_pins_lock_the_pad_and_show_the_wait(chromium, fresh_server):
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:

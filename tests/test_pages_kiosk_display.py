@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ROOT, Pages, chromium, shot, wait_live_status  # noqa: F401 - fixture
+from tests.browser import ROOT, XSS, Pages, shot, wait_live_status
 from tests.kiosk_harness import Server, wait_until
+
+# The fixtures `chromium` (one browser for the session) and `pages`.
+pytest_plugins = ("tests.browser",)
 
 pytestmark = pytest.mark.timeout(300)
 
-XSS = "<img src=x onerror=alert(1)>"
 XSS_REDACTED = "<img o."  # first word + initial of the last (SPEC §8)
 
 # Headless Chromium has no voices and no speakers: record what the display asks for.
@@ -44,15 +46,6 @@ AUDIO_SPY = """
   };
 })();
 """
-
-
-@pytest.fixture
-def pages(chromium, server):  # noqa: F811 - pytest fixture injection
-    p = Pages(chromium, server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 _shop_names = iter(range(1, 10_000))
@@ -246,7 +239,7 @@ def test_appointment_check_in_on_the_kiosk(pages, server):
     no_errors(pages, kiosk)
 
 
-def test_server_restart_reconnects_polls_and_sends_the_offline_join_once(chromium, fresh_server):  # noqa: F811
+def test_server_restart_reconnects_polls_and_sends_the_offline_join_once(chromium, fresh_server):
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:

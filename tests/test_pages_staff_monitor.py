@@ -11,29 +11,21 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from tests.browser import Pages, chromium, shot  # noqa: F401 - chromium is a fixture
+from tests.browser import XSS, Pages, shot
 from tests.kiosk_harness import Server, wait_until
 
-XSS = "<img src=x onerror=alert(1)>"
+# The fixtures `chromium` (one browser for the session) and `pages`.
+pytest_plugins = ("tests.browser",)
+
 _names = itertools.count(1)
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-def pages(chromium, server) -> Iterator[Pages]:  # noqa: F811 - pytest fixture injection
-    p = Pages(chromium, server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 @dataclass
