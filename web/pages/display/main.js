@@ -1,6 +1,8 @@
+// Queue Kiosk — Display page (/display): the TV in the waiting room.
 import { LiveSocket } from '/lib/live.js';
-import { apiFetch, param, shopId } from '/lib/api.js';
-import { h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
+import { param, shopId } from '/lib/api.js';
+import { loadProviders, providerName } from '/lib/providers.js';
+import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 
 const SHOP = shopId();
 // The owner's display settings (/admin) arrive with every queue update; a URL switch
@@ -12,7 +14,6 @@ let NEXT_ROWS = 6;   // as many rows as fit the panel (fitRows)
 const CALL_SHOW_MS = 12000;
 const RECENT_CALL_MS = 3 * 60 * 1000;  // a call missed while offline is still announced this long after
 
-const $ = (id) => document.getElementById(id);
 const chime = $('chime');
 const state = {
   providers: new Map(),    // id -> provider
@@ -25,12 +26,12 @@ const state = {
 
 // ------------------------------------------------------------ providers
 
-async function loadProviders(force = false) {
+async function refreshProviders(force = false) {
   const now = Date.now();
   if (!force && now - state.lastProvidersFetch < 30000) return;
   state.lastProvidersFetch = now;
   try {
-    const list = await apiFetch('GET', `/api/v1/shops/${SHOP}/providers`);
+    const list = await loadProviders(SHOP);
     const next = new Map();
     for (const p of list) next.set(p.id, p);
     state.providers = next;
@@ -38,11 +39,12 @@ async function loadProviders(force = false) {
   } catch { /* the next snapshot tries again */ }
 }
 
-function providerName(id) {
-  if (id === null || id === undefined) return null;
-  const p = state.providers.get(id);
-  if (!p) { loadProviders(); return null; }
-  return p.name;
+// null for "anyone" and for a provider added since the last read (which starts a
+// re-read, at most every 30 s): the screen then shows the ticket without a chair.
+function chairName(id) {
+  const name = providerName(state.providers, id);
+  if (name === null && id !== null && id !== undefined) refreshProviders();
+  return name;
 }
 
 function nameOf(entry) {
@@ -91,7 +93,7 @@ function makeNext() {
 function updateNext(node, entry) {
   setText(node.children[0], entry.ticket);
   setText(node.children[1].children[0], nameOf(entry) || `#${entry.position_in_queue}`);
-  const pref = providerName(entry.provider_id);
+  const pref = chairName(entry.provider_id);
   setText(node.children[1].children[1], pref ? `for ${pref}` : '');
   setText(node.children[2], waitText(entry.estimated_wait_minutes));
 }
@@ -116,7 +118,7 @@ function render(q) {
   for (const e of busy) {
     let d = e.provider_id != null ? byProvider.get(e.provider_id) : null;
     if (!d && e.provider_id != null) {
-      d = { key: `p${e.provider_id}`, name: providerName(e.provider_id) || 'Chair', entries: [] };
+      d = { key: `p${e.provider_id}`, name: chairName(e.provider_id) || 'Chair', entries: [] };
       desks.push(d); byProvider.set(e.provider_id, d);
     }
     if (!d) {
@@ -171,7 +173,7 @@ function stillCalled(id) {
 }
 
 function announce(entry) {
-  const where = providerName(entry.provider_id);
+  const where = chairName(entry.provider_id);
   const name = namesShown() ? firstNameInitial(entry.full_name) : '';
   showCall(entry.ticket, name, where || 'Front desk');
   announcements.push({ id: entry.id, ticket: entry.ticket, name, where });
@@ -303,6 +305,6 @@ checkAutoplay();
 fitRows();
 tick();
 setInterval(tick, 10000);
-setInterval(() => loadProviders(true), 10 * 60 * 1000);
-loadProviders(true).finally(() => live.start());
+setInterval(() => refreshProviders(true), 10 * 60 * 1000);
+refreshProviders(true).finally(() => live.start());
 window.qkDisplay = { spokenText, state };

@@ -1,7 +1,9 @@
+// Queue Kiosk — Kiosk page (/kiosk): the check-in tablet (join the queue, check in an appointment).
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, getToken, onOutbox, shopId } from '/lib/api.js';
-import { h, setText, clear, syncList, firstNameInitial, waitText, clockTime, ordinal, toast } from '/lib/ui.js';
+import { $, h, setText, clear, syncList, firstNameInitial, waitText, clockTime, ordinal, toast } from '/lib/ui.js';
 import { qrSvg } from '/lib/qr.js';
+import { loadProviders, providerName } from '/lib/providers.js';
 import { atLeast, whoAmI } from '/lib/auth.js';
 
 const SHOP = shopId();
@@ -11,7 +13,6 @@ const ME = await whoAmI().catch(() => null);
 const HAS_TOKEN = ME ? atLeast(ME.role, 'kiosk') : !!getToken();
 const TICKET_BACK_S = 20;     // the ticket screen returns to the start by itself
 const IDLE_BACK_S = 75;       // a half-filled form is abandoned after this
-const $ = (id) => document.getElementById(id);
 
 const state = { providers: [], appointments: [], queue: null, lastSeq: -1, ticket: null,
                 pendingId: null, chosenProvider: null, chosenAppt: null, busy: false };
@@ -94,9 +95,9 @@ new LiveSocket({
 
 // ------------------------------------------------------------ join
 
-async function loadProviders() {
+async function refreshProviders() {
   try {
-    state.providers = await apiFetch('GET', `/api/v1/shops/${SHOP}/providers`);
+    state.providers = await loadProviders(SHOP);
   } catch { state.providers = []; }
   renderProviders();
 }
@@ -119,7 +120,7 @@ function chooseProvider(id) {
   renderProviders();
 }
 
-$('go-join').addEventListener('click', () => { show('s-join'); loadProviders(); $('j-name').focus(); });
+$('go-join').addEventListener('click', () => { show('s-join'); refreshProviders(); $('j-name').focus(); });
 
 $('join-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -168,7 +169,7 @@ function friendlyError(err) {
 $('go-appt').addEventListener('click', async () => {
   show('s-appt');
   setText($('appt-error'), '');
-  await Promise.all([loadProviders(), loadAppointments()]);
+  await Promise.all([refreshProviders(), loadAppointments()]);
 });
 
 async function loadAppointments() {
@@ -183,11 +184,6 @@ async function loadAppointments() {
   renderAppointments();
 }
 
-function providerName(id) {
-  const p = state.providers.find((x) => x.id === id);
-  return p ? p.name : '';
-}
-
 function renderAppointments() {
   const needle = $('appt-filter').value.trim().toLowerCase();
   const rows = state.appointments.filter((a) => !needle
@@ -200,7 +196,7 @@ function renderAppointments() {
     const b = node.firstChild;
     setText(b.children[0], a.starts_at ? clockTime(a.starts_at) : (a.slot ? `#${a.slot}` : ''));
     setText(b.children[1], firstNameInitial(a.customer && a.customer.name));
-    const who = providerName(a.provider_id);
+    const who = providerName(state.providers, a.provider_id);
     setText(b.children[2], who ? `with ${who}` : '');
   });
   $('appt-empty').hidden = rows.length > 0 || !!$('appt-error').textContent;
@@ -220,7 +216,7 @@ function confirmAppt(id) {
   setText($('c-text'), firstNameInitial(a.customer && a.customer.name));
   const bits = [];
   if (a.starts_at) bits.push(`at ${clockTime(a.starts_at)}`);
-  const who = providerName(a.provider_id);
+  const who = providerName(state.providers, a.provider_id);
   if (who) bits.push(`with ${who}`);
   setText($('c-sub'), bits.length ? `Appointment today ${bits.join(' ')}` : 'Appointment today');
   setText($('confirm-error'), '');
@@ -313,5 +309,5 @@ if (!HAS_TOKEN) {
   $('go-appt').hidden = true;
   $('choices').classList.add('single');
 }
-loadProviders();
+refreshProviders();
 show('s-start');

@@ -1,8 +1,8 @@
+// Queue Kiosk — Login page (/login): the staff PIN pad.
 import { apiFetch, param, shopId } from "/lib/api.js";
-import { setText } from "/lib/ui.js";
+import { $, setText } from "/lib/ui.js";
 import { whoAmI, login, logout, safeNext, atLeast } from "/lib/auth.js";
 
-const $ = (id) => document.getElementById(id);
 const pin = $("pin");
 const NEED = ["staff", "admin"].includes(param("need")) ? param("need") : null;
 const RAW_NEXT = param("next");

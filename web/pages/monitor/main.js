@@ -1,11 +1,11 @@
+// Queue Kiosk — Monitor page (/monitor): the day's queue and appointments per provider.
 import { apiFetch, param, shopId } from "/lib/api.js";
-import { h, setText, syncList, clockTime } from "/lib/ui.js";
+import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { requireRole, logout } from "/lib/auth.js";
 import { statusLabel, localToday } from "/lib/staff-extras.js";
 
 const SHOP = shopId();
-const $ = (id) => document.getElementById(id);
 const M = { date: null, data: null, today: null };
 window.__monitor = M;
 

@@ -1,8 +1,8 @@
+// Queue Kiosk — Test page (/test): a live feed and a raw request console for integrators.
 import { LiveSocket } from '/lib/live.js';
 import { getToken, param } from '/lib/api.js';
-import { h, setText, clear } from '/lib/ui.js';
+import { $, h, setText, clear } from '/lib/ui.js';
 
-const $ = (id) => document.getElementById(id);
 const CENTRAL_MAX = 50;
 const RAW_MAX = 200;
 

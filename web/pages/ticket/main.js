@@ -1,8 +1,8 @@
+// Queue Kiosk — Ticket page (/t/{claim}): the customer's own ticket on their phone.
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
-import { setText, waitText, ordinal, toast } from '/lib/ui.js';
+import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
 
-const $ = (id) => document.getElementById(id);
 const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
 const OPEN = new Set(['CHECKED_IN', 'CALLED', 'IN_SERVICE']);
