@@ -8,6 +8,8 @@ shows up here rather than as a dead button on the appliance.
 
 from __future__ import annotations
 
+import http.client
+
 import pytest
 
 from tests.browser import Pages
@@ -99,3 +101,30 @@ def test_injected_inline_code_is_refused_and_reported(pages, queue):
     page.wait_for_function("() => window.__qkCsp.length >= 2", timeout=5000)
     assert page.evaluate("window.__ran === undefined")
     assert len(csp_problems(pages, page)) >= 2
+
+
+def _raw_get(server: Server, path: str) -> tuple[int, str, bytes]:
+    # http.client sends the path as written: no client-side clean-up of "..".
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.getheader("Content-Type", ""), r.read()
+    finally:
+        conn.close()
+
+
+def test_page_modules_are_served_and_nothing_outside_web_is(server):
+    status, ctype, body = _raw_get(server, "/pages/kiosk/main.js")
+    # A module script with any other MIME type is refused by the browser.
+    assert status == 200 and "javascript" in ctype, (status, ctype)
+    assert b"import" in body
+    for path in (
+        "/pages/../../kiosk/pages.py",
+        "/pages/%2e%2e/%2e%2e/kiosk/pages.py",
+        "/pages/..%2f..%2fkiosk/pages.py",
+        "/pages/kiosk/../../../pyproject.toml",
+    ):
+        status, _, body = _raw_get(server, path)
+        assert status in (400, 403, 404), (path, status)
+        assert b"CONTENT_SECURITY_POLICY" not in body and b"[project]" not in body, path

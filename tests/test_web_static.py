@@ -1,5 +1,6 @@
 """web/ carries no inline script: every script is a file, so the pages' strict
-Content-Security-Policy (script-src 'self') can refuse anything injected.
+Content-Security-Policy (script-src 'self') can refuse anything injected. Nor a <style>
+block, which the policy (style-src 'self') would refuse as well.
 
 A static scan, no server and no browser: it reads every HTML file under web/.
 """
@@ -34,6 +35,8 @@ class _Scan(HTMLParser):
                 self.problems.append(f"{self._where()}: <{tag} {name}=…> event handler")
             if value is not None and JAVASCRIPT_URL.match(value):
                 self.problems.append(f"{self._where()}: <{tag} {name}={value!r}> javascript: URL")
+        if tag == "style":
+            self.problems.append(f"{self._where()}: <style> block (use a .css file)")
         if tag == "script":
             self._in_script = True
             if not dict(attrs).get("src"):
@@ -74,6 +77,7 @@ def test_page_has_no_inline_script(path: Path):
         '<a href="javascript:go()">Go</a>',
         '<a href=" JavaScript:go()">Go</a>',
         '<form action="javascript:void 0">',
+        "<style>body { color: red }</style>",
     ],
 )
 def test_the_scan_catches(html: str):
