@@ -43,6 +43,13 @@ def _page(path: Path):
     return handler
 
 
+async def _no_cache_page_code(request: web.Request, response: web.StreamResponse) -> None:
+    # A page's own modules come with it: they were inline (no-cache) before they moved
+    # to /pages/, so a reload after an upgrade must not pair new HTML with old code.
+    if request.path.startswith("/pages/"):
+        response.headers.setdefault("Cache-Control", "no-cache")
+
+
 def bind(app: web.Application) -> None:
     root = web_root()
     for route, filename in PAGES.items():
@@ -53,3 +60,4 @@ def bind(app: web.Application) -> None:
         if (root / folder).is_dir():
             # add_static refuses paths that escape the folder (no traversal).
             app.router.add_static(f"/{folder}/", root / folder, append_version=False)
+    app.on_response_prepare.append(_no_cache_page_code)

@@ -9,6 +9,7 @@ shows up here rather than as a dead button on the appliance.
 from __future__ import annotations
 
 import http.client
+from typing import Any
 
 import pytest
 
@@ -103,22 +104,24 @@ def test_injected_inline_code_is_refused_and_reported(pages, queue):
     assert len(csp_problems(pages, page)) >= 2
 
 
-def _raw_get(server: Server, path: str) -> tuple[int, str, bytes]:
+def _raw_get(server: Server, path: str) -> tuple[int, Any, bytes]:
     # http.client sends the path as written: no client-side clean-up of "..".
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
         conn.request("GET", path)
         r = conn.getresponse()
-        return r.status, r.getheader("Content-Type", ""), r.read()
+        return r.status, r.headers, r.read()
     finally:
         conn.close()
 
 
 def test_page_modules_are_served_and_nothing_outside_web_is(server):
-    status, ctype, body = _raw_get(server, "/pages/kiosk/main.js")
+    status, headers, body = _raw_get(server, "/pages/kiosk/main.js")
     # A module script with any other MIME type is refused by the browser.
-    assert status == 200 and "javascript" in ctype, (status, ctype)
+    assert status == 200 and "javascript" in headers["Content-Type"], (status, headers)
     assert b"import" in body
+    # Page code is as fresh as its page (which is no-cache): no old code after an upgrade.
+    assert headers["Cache-Control"] == "no-cache"
     for path in (
         "/pages/../../kiosk/pages.py",
         "/pages/%2e%2e/%2e%2e/kiosk/pages.py",
