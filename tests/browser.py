@@ -13,9 +13,9 @@
 - The `pages` fixture is a `Pages` on the module's `server`, closed after each test.
 - `Pages` opens several pages against one real server (`tests.kiosk_harness.Server`),
   each at a named viewport (tablet 1024x768, phone 390x844, TV 1920x1080), with a
-  token of a role if asked, and collects console errors, page errors and dialogs so a
-  test can assert that none happened. Content-Security-Policy violations land in
-  `PageLog.csp_violations` (the page's `securitypolicyviolation` events).
+  token of a role if asked, and collects console errors, page errors, dialogs and
+  Content-Security-Policy violations (the page's `securitypolicyviolation` events) so a
+  test can assert that none happened: `assert pages.problems(a, b) == {}`.
 - `shot(page, name)` saves a PNG under test-artifacts/screenshots/.
 
 Never `playwright install`: the browser is the system one (executable_path).
@@ -171,6 +171,16 @@ class Pages:
 
     def log(self, page) -> PageLog:
         return self.logs[page]
+
+    def problems(self, *opened) -> dict[str, list[str]]:
+        """url -> unexpected errors and dialogs, for the pages that had any
+        (tests: `assert pages.problems(a, b) == {}`)."""
+        found = {}
+        for page in opened:
+            log = self.logs[page]
+            if log.unexpected_errors() or log.dialogs:
+                found[page.url] = log.unexpected_errors() + log.dialogs
+        return found
 
     def close(self) -> None:
         for ctx in self.contexts:
