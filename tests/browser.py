@@ -1,17 +1,27 @@
 """Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, for page tests.
 
-    from tests.browser import chromium, Browserish  # fixtures: see tests/test_pages_*.py
+    pytest_plugins = ("tests.browser",)  # the fixtures `chromium` and `pages`
+    from tests.browser import XSS, Pages, shot
 
 - `launch_chromium()` starts Debian's Chromium with the flags the appliance's CI uses;
   Playwright gives every launch a fresh temporary user-data dir (no profile leaks
   between runs), and every `Pages.context()` is a fresh incognito-like context.
+- The `chromium` fixture is one browser for the whole session (a launch costs about a
+  second of a 2-core CI box); isolation comes from the fresh context each page gets.
+  It is a plugin's fixture (`pytest_plugins`) because a fixture imported into several
+  modules is a separate fixture, and a separate browser, in each of them.
+- The `pages` fixture is a `Pages` on the module's `server`, closed after each test.
 - `Pages` opens several pages against one real server (`tests.kiosk_harness.Server`),
   each at a named viewport (tablet 1024x768, phone 390x844, TV 1920x1080), with a
-  token of a role if asked, and collects console errors, page errors and dialogs so a
-  test can assert that none happened.
+  token of a role if asked, and collects console errors, page errors, dialogs and
+  Content-Security-Policy violations (the page's `securitypolicyviolation` events) so a
+  test can assert that none happened: `assert pages.problems(a, b) == {}`.
 - `shot(page, name)` saves a PNG under test-artifacts/screenshots/.
 
 Never `playwright install`: the browser is the system one (executable_path).
+
+PYTEST_DONT_REWRITE: test modules import this file before pytest loads it as their
+plugin, too late for assert rewriting (and it asserts nothing).
 """
 
 from __future__ import annotations
@@ -45,6 +55,9 @@ VIEWPORTS = {
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
+# Markup that runs a script if a page ever puts a name into HTML instead of text.
+XSS = "<img src=x onerror=alert(1)>"
+
 # Console noise that is expected while a test stops the server on purpose.
 EXPECTED_NOISE = re.compile(
     r"WebSocket connection to .* failed|Failed to load resource|net::ERR_CONNECTION_REFUSED"
@@ -62,7 +75,7 @@ def launch_chromium(playwright):
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -74,14 +87,31 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture
+def pages(chromium, server) -> Iterator[Pages]:
+    p = Pages(chromium, server)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
 @dataclass
 class PageLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    # The headers of the page's own document (the last `goto`).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def unexpected_errors(self) -> list[str]:
-        return [e for e in self.console_errors if not EXPECTED_NOISE.search(e)] + self.page_errors
+        noise = EXPECTED_NOISE.search
+        return (
+            [e for e in self.console_errors if not noise(e)]
+            + self.page_errors
+            + self.csp_violations
+        )
 
 
 class Pages:
@@ -123,12 +153,18 @@ class Pages:
             dialog.dismiss()
 
         page.on("dialog", on_dialog)
+        page.expose_binding(
+            "__qkCspViolation", lambda _source, text: log.csp_violations.append(text)
+        )
+        page.add_init_script(CSP_SPY)
         if init_script:
             page.add_init_script(init_script)
         url = self.server.base_url + path
         if role:
             url += ("&" if "?" in path else "?") + "token=" + self.server.token(role)
-        page.goto(url)
+        response = page.goto(url)
+        if response is not None:
+            log.headers = response.headers
         if wait_live:
             wait_live_status(page, "connected")
         return page
@@ -136,11 +172,35 @@ class Pages:
     def log(self, page) -> PageLog:
         return self.logs[page]
 
+    def problems(self, *opened) -> dict[str, list[str]]:
+        """url -> unexpected errors and dialogs, for the pages that had any
+        (tests: `assert pages.problems(a, b) == {}`)."""
+        found = {}
+        for page in opened:
+            log = self.logs[page]
+            if log.unexpected_errors() or log.dialogs:
+                found[page.url] = log.unexpected_errors() + log.dialogs
+        return found
+
     def close(self) -> None:
         for ctx in self.contexts:
             with contextlib.suppress(Exception):  # best effort at teardown
                 ctx.close()
         self.contexts.clear()
+
+
+# Reports every Content-Security-Policy violation of the page to its PageLog (and keeps
+# them in window.__qkCsp, which a test can read without racing the report), including
+# those that happen before the page's own scripts run.
+CSP_SPY = """
+window.__qkCsp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  const text = `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`
+    + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`;
+  window.__qkCsp.push(text);
+  window.__qkCspViolation(text);
+}, true);
+"""
 
 
 def wait_live_status(page, status: str, timeout_ms: int = 10_000) -> None:

@@ -11,32 +11,24 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser import Pages, chromium, shot  # noqa: F401 - chromium is a fixture
+from tests.browser import XSS, Pages, shot
 from tests.kiosk_harness import Server, wait_until
 
-XSS = "<img src=x onerror=alert(1)>"
+# The fixtures `chromium` (one browser for the session) and `pages`.
+pytest_plugins = ("tests.browser",)
+
 OWNER_PIN = "482915"
 STAFF_PIN = "2468"
 _names = itertools.count(1)
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-def pages(chromium, server) -> Iterator[Pages]:  # noqa: F811 - pytest fixture injection
-    p = Pages(chromium, server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 def claim(server: Server, pin: str = OWNER_PIN, name: str = "Olga") -> None:
@@ -139,13 +131,6 @@ def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
-def assert_clean(pages: Pages, *open_pages) -> None:
-    for page in open_pages:
-        log = pages.log(page)
-        assert not log.dialogs, log.dialogs
-        assert not log.unexpected_errors(), log.unexpected_errors()
-
-
 def no_overflow(page, what: str) -> None:
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -156,7 +141,7 @@ def no_overflow(page, what: str) -> None:
 # ---------------------------------------------------------------- first run
 
 
-def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromium, fresh_server):  # noqa: F811
+def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromium, fresh_server):
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:
@@ -229,7 +214,7 @@ def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromiu
         page.reload()
         page.locator("#admin-view").wait_for(state="visible", timeout=5000)
         assert page.locator("#welcome").is_hidden() and page.locator("#claim").is_hidden()
-        assert_clean(pages, page, other, *setup_pages.values())
+        assert pages.problems(page, other, *setup_pages.values()) == {}
     finally:
         pages.close()
         server.stop()
@@ -246,7 +231,7 @@ def test_an_unclaimed_appliance_sends_login_to_the_pc(server, pages):
     assert page.locator("#login").is_hidden()
     assert page.get_attribute("#unclaimed-admin", "href") == "/admin"
     shot(page, "login-unclaimed-phone")
-    assert_clean(pages, page)
+    assert pages.problems(page) == {}
 
 
 # ---------------------------------------------------------------- PIN login
@@ -298,7 +283,7 @@ def test_staff_page_sends_to_the_pin_pad_and_the_cookie_runs_the_queue(owner, pa
     monitor.goto(f"{owner.base_url}/monitor?shop={shop}")
     monitor.wait_for_url(re.compile(r"/login\?"), timeout=5000)
     assert query_of(monitor.url)["next"] == [f"/monitor?shop={shop}"]
-    assert_clean(pages, page, monitor)
+    assert pages.problems(page, monitor) == {}
 
 
 def test_pages_opened_with_a_token_work_as_before(owner, pages):
@@ -311,7 +296,7 @@ def test_pages_opened_with_a_token_work_as_before(owner, pages):
     kiosk.locator("#signin", has_text="staff role").wait_for(state="visible", timeout=5000)
     admin = pages.open("/admin", role="staff", wait_live=False)
     admin.locator("#need-admin", has_text="not an admin token").wait_for(timeout=5000)
-    assert_clean(pages, page, kiosk, admin)
+    assert pages.problems(page, kiosk, admin) == {}
 
 
 def test_login_goes_only_to_pages_of_this_appliance(owner, pages):
@@ -347,10 +332,10 @@ def test_login_goes_only_to_pages_of_this_appliance(owner, pages):
     assert submit_pin(gate, STAFF_PIN)["status"] == 200
     gate.locator("#msg", has_text="needs an admin PIN").wait_for(timeout=3000)
     assert "/login" in gate.url
-    assert_clean(pages, page, evil, gate)
+    assert pages.problems(page, evil, gate) == {}
 
 
-def test_wrong_pins_lock_the_pad_and_show_the_wait(chromium, fresh_server):  # noqa: F811
+def test_wrong_pins_lock_the_pad_and_show_the_wait(chromium, fresh_server):
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:
@@ -374,7 +359,7 @@ def test_wrong_pins_lock_the_pad_and_show_the_wait(chromium, fresh_server):  # n
         assert submit_pin(page, OWNER_PIN)["status"] == 200
         page.wait_for_url(re.compile(r"/admin$"), timeout=5000)
         page.locator("#admin-view").wait_for(state="visible", timeout=5000)
-        assert_clean(pages, page)
+        assert pages.problems(page) == {}
     finally:
         pages.close()
         server.stop()
@@ -438,7 +423,7 @@ def test_pair_a_tablet_then_revoke_it(owner, pages):
         admin.locator(
             '#audit-rows tr[data-type="token_revoked"] .a-name', has_text="Olga"
         ).wait_for(timeout=20_000)
-        assert_clean(pages, admin, tablet)
+        assert pages.problems(admin, tablet) == {}
     finally:
         patch_settings(owner, {"self_checkin": True})
 
@@ -519,7 +504,7 @@ def test_settings_switches_reach_the_server(owner, pages):
         wait_until(
             lambda: settings()["self_checkin"] is True, timeout=5, message="self check-in on"
         )
-        assert_clean(pages, admin)
+        assert pages.problems(admin) == {}
     finally:
         patch_settings(
             owner,
@@ -565,7 +550,7 @@ def test_staff_are_added_and_disabled_and_names_stay_text(owner, pages):
     admin.locator('#staff-list li[data-disabled="1"]', has_text=XSS).wait_for(timeout=5000)
     assert owner.client().post("/api/v1/auth/login", {"pin": "13579"}).status == 401
     assert admin.locator("#staff-list img, #audit-rows img, #device-groups img").count() == 0
-    assert_clean(pages, admin)
+    assert pages.problems(admin) == {}
 
 
 def test_audit_trail_names_who_did_what_and_pages_back(owner, pages):
@@ -599,7 +584,7 @@ def test_audit_trail_names_who_did_what_and_pages_back(owner, pages):
     admin.wait_for_function("() => document.querySelectorAll('#audit-rows tr').length > 25")
     more = seqs()
     assert more[:25] == first and more == sorted(set(more), reverse=True)
-    assert_clean(pages, admin)
+    assert pages.problems(admin) == {}
 
 
 def test_inactive_providers_can_be_reactivated(owner, pages):
@@ -620,7 +605,7 @@ def test_inactive_providers_can_be_reactivated(owner, pages):
     assert any(
         p["id"] == gus["id"] for p in owner.client().get(f"/api/v1/shops/{shop}/providers").body
     )
-    assert_clean(pages, admin)
+    assert pages.problems(admin) == {}
 
 
 # ---------------------------------------------------------------- monitor polling fallback
@@ -649,7 +634,7 @@ def test_monitor_polls_when_its_socket_is_down(owner, pages):
     assert q["shop_id"] == [str(shop)] and re.fullmatch(r"\d{4}-\d{2}-\d{2}", q["date"][0])
     monitor.locator("#unassigned", has_text="Pia Poll").wait_for(timeout=8000)
     assert time.monotonic() - started < 8
-    assert_clean(pages, monitor)
+    assert pages.problems(monitor) == {}
 
 
 # ---------------------------------------------------------------- screenshots
@@ -677,4 +662,4 @@ def test_screenshots_of_login_and_admin(owner, pages, size):
     admin.locator("#pair").scroll_into_view_if_needed()
     no_overflow(admin, f"/admin pairing at {size}")
     shot(admin, f"admin-pairing-{size}")
-    assert_clean(pages, login, admin)
+    assert pages.problems(login, admin) == {}

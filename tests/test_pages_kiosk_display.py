@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ROOT, Pages, chromium, shot, wait_live_status  # noqa: F401 - fixture
+from tests.browser import ROOT, XSS, Pages, shot, wait_live_status
 from tests.kiosk_harness import Server, wait_until
+
+# The fixtures `chromium` (one browser for the session) and `pages`.
+pytest_plugins = ("tests.browser",)
 
 pytestmark = pytest.mark.timeout(300)
 
-XSS = "<img src=x onerror=alert(1)>"
 XSS_REDACTED = "<img o."  # first word + initial of the last (SPEC §8)
 
 # Headless Chromium has no voices and no speakers: record what the display asks for.
@@ -44,15 +46,6 @@ AUDIO_SPY = """
   };
 })();
 """
-
-
-@pytest.fixture
-def pages(chromium, server):  # noqa: F811 - pytest fixture injection
-    p = Pages(chromium, server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 _shop_names = iter(range(1, 10_000))
@@ -139,13 +132,6 @@ def unlock_sound(page) -> None:
     page.evaluate("window.__calls && (window.__calls.length = 0)")
 
 
-def no_errors(pages: Pages, *opened) -> None:
-    for page in opened:
-        log = pages.log(page)
-        assert log.unexpected_errors() == [], (page.url, log.unexpected_errors())
-        assert log.dialogs == [], (page.url, log.dialogs)
-
-
 def team_pages() -> list[str]:
     """The staff-side pages another team builds; tested here once they exist."""
     return [p for p in ("staff", "monitor") if (ROOT / "web" / f"{p}.html").is_file()]
@@ -199,7 +185,7 @@ def test_join_on_kiosk_appears_on_every_screen_within_a_second(pages, server):
     # The ticket screen goes back to the start by itself after ~20 s.
     kiosk.clock.run_for(21_000)
     kiosk.wait_for_selector("#s-start:not([hidden])", timeout=3000)
-    no_errors(pages, display, kiosk, *others)
+    assert pages.problems(display, kiosk, *others) == {}
 
 
 def test_self_check_in_on_a_phone_lands_on_the_ticket_page(pages, server):
@@ -214,7 +200,7 @@ def test_self_check_in_on_a_phone_lands_on_the_ticket_page(pages, server):
     assert phone.inner_text("#name") == "Pia P."
     queue = server.client("staff").get(f"/api/v1/shops/{shop}/queue").body
     assert [(e["full_name"], e["source"]) for e in queue["queue_items"]] == [("Pia Phone", "phone")]
-    no_errors(pages, phone)
+    assert pages.problems(phone) == {}
 
 
 def test_appointment_check_in_on_the_kiosk(pages, server):
@@ -243,10 +229,10 @@ def test_appointment_check_in_on_the_kiosk(pages, server):
     assert re.fullmatch(r"B\d{3}", kiosk.inner_text("#t-code"))
     appointments = staff.get(f"/api/v1/appointments?shop_id={shop}&date={today}").body
     assert [a["status"] for a in appointments] == ["checked_in"]
-    no_errors(pages, kiosk)
+    assert pages.problems(kiosk) == {}
 
 
-def test_server_restart_reconnects_polls_and_sends_the_offline_join_once(chromium, fresh_server):  # noqa: F811
+def test_server_restart_reconnects_polls_and_sends_the_offline_join_once(chromium, fresh_server):
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:
@@ -305,7 +291,7 @@ def test_server_restart_reconnects_polls_and_sends_the_offline_join_once(chromiu
         wait_seq(display, max(called_seq, queue["seq"]))
         serving = display.locator("#serving .serve", has_text=before["ticket"])
         assert serving.get_attribute("data-status") == "CALLED"
-        no_errors(pages, display, kiosk)
+        assert pages.problems(display, kiosk) == {}
     finally:
         pages.close()
 
@@ -349,7 +335,7 @@ def test_heartbeat_pings_and_a_silent_link_is_replaced(pages, server):
     wait_live_status(display, "connected")
     entry = join(server, shop, "Harriet Heartbeat")
     display.locator("#next li", has_text=entry["ticket"]).wait_for(timeout=5000)
-    no_errors(pages, display)
+    assert pages.problems(display) == {}
 
 
 RESUME_CLIENT = """
@@ -435,7 +421,7 @@ def test_a_call_chimes_and_speaks_on_the_display(pages, server):
     last = set_status(server, waiting["id"], "LEFT")
     wait_seq(display, last)
     assert len([c for c in calls(display) if c.startswith("play:")]) == 1
-    no_errors(pages, display, quiet, anonymous)
+    assert pages.problems(display, quiet, anonymous) == {}
 
 
 def test_the_owners_display_settings_reach_the_tv_live(pages, server):
@@ -459,7 +445,7 @@ def test_the_owners_display_settings_reach_the_tv_live(pages, server):
         assert "Greta" not in body_text(display)
     finally:
         admin.patch("/api/v1/settings", {"display_names": "initial", "display_voice": True})
-    no_errors(pages, display)
+    assert pages.problems(display) == {}
 
 
 def test_sound_overlay_appears_when_the_browser_blocks_audio(pages, server):
@@ -536,7 +522,7 @@ def test_display_heap_stays_flat_over_thousands_of_updates(pages, server):
     # The screen is still right after all that.
     assert display.locator("#next li").count() > 0
     assert display.inner_text("#waiting-count") == "12"
-    no_errors(pages, display)
+    assert pages.problems(display) == {}
 
 
 def test_customer_text_is_rendered_as_text_everywhere(pages, server):
@@ -574,7 +560,7 @@ def test_customer_text_is_rendered_as_text_everywhere(pages, server):
     for page in (display, test_page, kiosk, ticket, *others):
         assert page.locator('img[src="x"]').count() == 0, page.url
         assert page.locator("b", has_text="Chair").count() == 0, page.url
-    no_errors(pages, display, test_page, kiosk, ticket, *others)
+    assert pages.problems(display, test_page, kiosk, ticket, *others) == {}
 
 
 def test_phone_ticket_follows_the_queue_and_can_leave(pages, server):
@@ -631,7 +617,7 @@ def test_phone_ticket_follows_the_queue_and_can_leave(pages, server):
     ticket.wait_for_selector('#alert[data-kind="closed"]', timeout=3000)
     assert server.client().get(f"/api/v1/tickets/{mine['claim']}").body["status"] == "LEFT"
     assert ticket.is_hidden("#leave")
-    no_errors(pages, ticket)
+    assert pages.problems(ticket) == {}
 
 
 def test_test_page_subscribes_and_has_a_raw_console(pages, server):
@@ -661,7 +647,7 @@ def test_test_page_subscribes_and_has_a_raw_console(pages, server):
     page.wait_for_function("() => document.querySelector('#c-log li .kind').innerText === 'pong'")
     assert page.locator("#c-log li").count() <= 50
     assert entry["ticket"]
-    no_errors(pages, page)
+    assert pages.problems(page) == {}
 
 
 SCREENS = [
@@ -748,6 +734,6 @@ def test_screenshots_at_tablet_phone_and_tv_sizes(pages, server):
         # Nothing spills sideways (a phone must never scroll horizontally).
         overflow = page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
         assert overflow <= 0, (name, overflow)
-        no_errors(pages, page)
+        assert pages.problems(page) == {}
         page.close()
     assert len(list(Path(ROOT / "test-artifacts" / "screenshots").glob("*.png"))) >= len(SCREENS)

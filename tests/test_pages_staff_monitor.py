@@ -11,29 +11,21 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from tests.browser import Pages, chromium, shot  # noqa: F401 - chromium is a fixture
+from tests.browser import XSS, Pages, shot
 from tests.kiosk_harness import Server, wait_until
 
-XSS = "<img src=x onerror=alert(1)>"
+# The fixtures `chromium` (one browser for the session) and `pages`.
+pytest_plugins = ("tests.browser",)
+
 _names = itertools.count(1)
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-def pages(chromium, server) -> Iterator[Pages]:  # noqa: F811 - pytest fixture injection
-    p = Pages(chromium, server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 @dataclass
@@ -198,13 +190,6 @@ class Touch:
         self._send("touchEnd")
 
 
-def assert_clean(pages: Pages, *open_pages) -> None:
-    for page in open_pages:
-        log = pages.log(page)
-        assert not log.dialogs, log.dialogs
-        assert not log.unexpected_errors(), log.unexpected_errors()
-
-
 # ---------------------------------------------------------------- live updates
 
 
@@ -240,7 +225,7 @@ def test_a_join_shows_on_staff_and_monitor_within_a_second(server, pages):
         f'#doctors [data-provider-id="{shop.providers[0]["id"]}"] [data-entry-id="{entry["id"]}"]'
     )
     assert "Zed Newcomer" in chip.text_content()
-    assert_clean(pages, staff, monitor)
+    assert pages.problems(staff, monitor) == {}
 
 
 def test_monitor_shows_appointments_per_provider_and_check_in_live(server, pages):
@@ -277,7 +262,7 @@ def test_monitor_shows_appointments_per_provider_and_check_in_live(server, pages
     row = bob_card.locator(f'tr[data-appointment-id="{a1["id"]}"]')
     row.locator(".badge", has_text="Checked in").wait_for(timeout=2000)
     assert row.locator("td.q .ticket").text_content().startswith("B")
-    assert_clean(pages, staff, monitor)
+    assert pages.problems(staff, monitor) == {}
 
 
 def test_notifications_become_toasts_on_staff(server, pages):
@@ -294,7 +279,7 @@ def test_notifications_become_toasts_on_staff(server, pages):
     )
     assert r.status == 201, r.body
     staff.locator(".qk-toast-warning", has_text="Chair 3 is out of towels").wait_for(timeout=2000)
-    assert_clean(pages, staff)
+    assert pages.problems(staff) == {}
 
 
 # ---------------------------------------------------------------- drag and drop
@@ -339,7 +324,7 @@ def test_mouse_drag_reorders_renumbers_live_and_reaches_other_screens(server, pa
         )
     wait_rows(staff, expected)
     assert staff.locator("#order-notice").is_hidden()
-    assert_clean(pages, staff, other)
+    assert pages.problems(staff, other) == {}
 
 
 def _has_page(server: Server, path: str) -> bool:
@@ -369,7 +354,7 @@ def test_touch_drag_reorders_on_a_tablet(server, pages):
     )
     wait_until(lambda: shop.waiting_ids() == expected, timeout=5, message="server order unchanged")
     wait_rows(watcher, expected)
-    assert_clean(pages, staff, watcher)
+    assert pages.problems(staff, watcher) == {}
 
 
 def test_drag_in_a_provider_view_splices_into_the_whole_line(server, pages):
@@ -393,7 +378,7 @@ def test_drag_in_a_provider_view_splices_into_the_whole_line(server, pages):
     wait_until(
         lambda: shop.waiting_ids() == [d, b, a, c], timeout=5, message=str(shop.waiting_ids())
     )
-    assert_clean(pages, staff)
+    assert pages.problems(staff) == {}
 
 
 def test_stale_reorder_shows_the_conflict_and_the_server_order(server, pages):
@@ -429,7 +414,7 @@ def test_stale_reorder_shows_the_conflict_and_the_server_order(server, pages):
     assert list(row_numbers(staff).values()) == ["1", "2", "3"]
     assert shop.waiting_ids() == [b, a, c]
     assert staff.evaluate("() => window.__staff.queue.version") > version_before
-    assert_clean(pages, staff)
+    assert pages.problems(staff) == {}
 
 
 # ---------------------------------------------------------------- buttons
@@ -513,7 +498,7 @@ def test_buttons_change_the_server_state(server, pages):
     )
     # Nobody left: the button is disabled and says so by being greyed out.
     staff.wait_for_function("() => document.querySelector('#call-next').disabled", timeout=2000)
-    assert_clean(pages, staff)
+    assert pages.problems(staff) == {}
 
 
 def test_failed_action_shows_a_toast(server, pages):
@@ -555,7 +540,7 @@ def test_customer_markup_is_shown_as_text(server, pages):
     for page in (staff, monitor):
         assert page.locator("img").count() == 0
         assert page.evaluate("() => document.body.innerHTML.includes('<img')") is False
-    assert_clean(pages, staff, monitor)
+    assert pages.problems(staff, monitor) == {}
 
 
 def _busy_shop(server: Server) -> Shop:
@@ -609,7 +594,7 @@ def test_screenshots_and_layout(server, pages, size):
         )
         assert overflow <= 0, f"/{name} at {size} is {overflow}px too wide"
         shot(page, f"{name}-{size}", full_page=True)
-        assert_clean(pages, page)
+        assert pages.problems(page) == {}
 
 
 def test_admin_manages_providers_and_shows_codes(server, pages):
@@ -673,7 +658,7 @@ def test_admin_manages_providers_and_shows_codes(server, pages):
         message="shop name",
     )
     admin.locator("#shop-title", has_text="Snip & Go").wait_for(timeout=2000)
-    assert_clean(pages, admin)
+    assert pages.problems(admin) == {}
 
 
 def test_staff_without_a_token_is_asked_to_sign_in(server, pages):

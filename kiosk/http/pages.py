@@ -1,4 +1,4 @@
-"""The pages of web/: one HTML file per screen, plus the shared script folders."""
+"""The pages of web/: one HTML file per screen, plus the script and style folders."""
 
 from __future__ import annotations
 
@@ -18,10 +18,19 @@ PAGES = {
     "/admin": "admin.html",
     "/login": "login.html",  # staff PIN sign-in (lib/auth.js sends pages here)
 }
-STATIC_DIRS = ("lib", "vendor", "assets")
+STATIC_DIRS = ("lib", "vendor", "assets", "pages")
 # Pages change with releases; a TV left on for weeks must pick up the new ones on
 # its next reload rather than run a cached copy forever.
 NO_CACHE = {"Cache-Control": "no-cache"}
+# Every script and stylesheet is a file of web/, so an injected <script>, on*= handler or
+# <style> never runs. Inline style= attributes stay allowed (the pages use a few; they
+# cannot run code). data: is the blank favicon; connect-src 'self' covers our own ws://.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+PAGE_HEADERS = {**NO_CACHE, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
 
 
 def web_root() -> Path:
@@ -43,9 +52,16 @@ def _page(path: Path):
     async def handler(request: web.Request) -> web.StreamResponse:
         if not path.is_file():
             raise web.HTTPNotFound(text="this page is not part of this version")
-        return web.FileResponse(path, headers=NO_CACHE)
+        return web.FileResponse(path, headers=PAGE_HEADERS)
 
     return handler
+
+
+async def _no_cache_page_code(request: web.Request, response: web.StreamResponse) -> None:
+    # A page's own modules come with it: they were inline (no-cache) before they moved
+    # to /pages/, so a reload after an upgrade must not pair new HTML with old code.
+    if request.path.startswith("/pages/"):
+        response.headers.setdefault("Cache-Control", "no-cache")
 
 
 def bind(app: web.Application) -> None:
@@ -58,3 +74,4 @@ def bind(app: web.Application) -> None:
         if (root / folder).is_dir():
             # add_static refuses paths that escape the folder (no traversal).
             app.router.add_static(f"/{folder}/", root / folder, append_version=False)
+    app.on_response_prepare.append(_no_cache_page_code)

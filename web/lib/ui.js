@@ -1,8 +1,9 @@
 // Queue Kiosk — small shared UI helpers. Everything here renders text as TEXT
 // (textContent / text nodes), never as HTML: whatever a customer typed stays inert.
 //
-//   import { h, setText, toast, syncList, statusIndicator, ... } from '/lib/ui.js';
+//   import { $, h, setText, toast, syncList, statusIndicator, ... } from '/lib/ui.js';
 //
+// $(id) -> Element | null      document.getElementById(id).
 // h(tag, props?, ...children) -> Element
 //   props: {class, text, dataset: {}, style: {}, attrs: {name: value}, hidden,
 //           on: {click: fn, ...}, any other key is set as a property (e.g. type, value,
@@ -23,6 +24,8 @@
 // Formatting: spokenTicket('A012') -> 'A 12'; waitText(min) -> 'about 15 min'
 //   (waitText(min, {short: true}) -> '~15 min');
 //   firstNameInitial('John Michael Doe') -> 'John D.'; clockTime(iso) -> '09:30'.
+
+export const $ = (id) => document.getElementById(id);
 
 export function h(tag, props = null, ...children) {
   const el = document.createElement(tag);

@@ -1,0 +1,79 @@
+// Queue Kiosk — Admin page (/admin): entry module. The panel modules register their own handlers
+// when imported; this one signs in and loads every panel.
+import { getToken } from "/lib/api.js";
+import { $, setText } from "/lib/ui.js";
+import { LiveSocket } from "/lib/live.js";
+import { whoAmI, requireRole, logout, openedWithToken } from "/lib/auth.js";
+import { A, dropSetupParam, SETUP, SHOP } from "./common.js";
+import { showOnly, showSetup } from "./setup.js";
+import { loadAppliance, storedAddress } from "./screens.js";
+import { loadDevices, refreshDevicesSoon, renderDevices } from "./devices.js";
+import { loadStaff } from "./staff.js";
+import { loadSettings, loadShop } from "./settings.js";
+import { refreshProviders } from "./providers.js";
+import { loadAudit } from "./audit.js";
+import "./pairing.js";
+
+// ------------------------------------------------------------------ start
+
+$("logout").addEventListener("click", () => logout({ to: "/login?need=admin&next=%2Fadmin" }));
+
+export function refreshAll() {
+  return Promise.all([loadShop(), refreshProviders(), loadDevices(), loadStaff(), loadSettings(), loadAudit(), loadAppliance()]);
+}
+
+let refreshTimer = null;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => { refreshProviders(); loadShop(); }, 300);
+}
+
+let live = null;
+export async function showAdmin(me) {
+  A.me = me;
+  showOnly("admin-view");
+  $("claim").hidden = me.claimed !== false;
+  setText($("who-name"), me.name || (me.kind === "session" ? "Admin" : "Admin token"));
+  $("who-name").title = `Signed in as ${me.name || "admin"} (admin)`;
+  $("who").hidden = false;
+  $("address").value = storedAddress() || "";
+  $("navlinks").hidden = false;
+  await refreshAll();
+  refreshDevicesSoon();
+  setInterval(() => { if (A.tokens.length) renderDevices(); }, 30000);  // "seen 2 min ago" stays true
+  if (!live) {
+    // Provider and shop changes made elsewhere reach every queue socket: follow them.
+    live = new LiveSocket({
+      url: `/ws/queue/${SHOP}`,
+      onMessage: (m) => { if (m && m.type === "queue_update") refreshSoon(); },
+      poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: refreshSoon },
+    }).start();
+  }
+}
+
+async function start() {
+  getToken();
+  loadShop();
+  let me;
+  try {
+    me = await whoAmI();
+  } catch (err) {
+    setText($("load-error"), `The appliance cannot be reached right now (${err.message || err}). Reload this page to try again.`);
+    showOnly("load-error");
+    return;
+  }
+  if (me.claimed && SETUP) dropSetupParam();   // a used or stale link: nothing to keep
+  if (me.role === "admin" && !me.tokenRejected) { await showAdmin(me); return; }
+  if (!me.claimed) { showSetup(); return; }
+  if (openedWithToken()) {
+    // Scripts and tests open pages with ?token=: say what is wrong instead of leaving.
+    setText($("need-admin-why"), me.tokenRejected
+      ? "This token is unknown or was revoked. Sign in with the owner's PIN instead."
+      : "This token is not an admin token. Sign in with the owner's PIN instead.");
+    showOnly("need-admin");
+    return;
+  }
+  await showAdmin(await requireRole("admin"));
+}
+
+start();

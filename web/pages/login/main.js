@@ -1,0 +1,168 @@
+// Queue Kiosk — Login page (/login): the staff PIN pad.
+import { apiFetch, param, shopId } from "/lib/api.js";
+import { $, setText } from "/lib/ui.js";
+import { whoAmI, login, logout, safeNext, atLeast } from "/lib/auth.js";
+
+const pin = $("pin");
+const NEED = ["staff", "admin"].includes(param("need")) ? param("need") : null;
+const RAW_NEXT = param("next");
+const NEXT = safeNext(RAW_NEXT, null);
+const state = { busy: false, lockedUntil: 0, timer: null };
+window.__login = state;
+
+const PAGE_NAMES = { "/staff": "the staff screen", "/monitor": "the monitor", "/admin": "the admin page" };
+const TARGET = NEXT ? PAGE_NAMES[new URL(NEXT, location.origin).pathname] || null : null;
+
+const HINT = "Tap your PIN, or type it on a keyboard.";
+
+function message(text, kind = "error") {
+  const box = $("msg");
+  setText(box, text || HINT);
+  box.dataset.kind = text ? kind : "hint";
+}
+
+function digits(value) { return String(value || "").replace(/\D+/g, "").slice(0, 12); }
+
+function setPin(value) {
+  pin.value = digits(value);
+  refresh();
+}
+
+function locked() { return Date.now() < state.lockedUntil; }
+
+function refresh() {
+  const off = state.busy || locked();
+  $("submit").disabled = off || pin.value.length < 4;
+  for (const key of $("pad").querySelectorAll("button")) key.disabled = off;
+  pin.disabled = off;
+}
+
+function press(key) {
+  if (state.busy || locked()) return;
+  if (key === "back") setPin(pin.value.slice(0, -1));
+  else if (key === "clear") setPin("");
+  else if (/^\d$/.test(key)) {
+    if (pin.value.length >= 12) return;
+    setPin(pin.value + key);
+    if ($("msg").dataset.kind === "error") message("");
+  }
+}
+
+$("pad").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button");
+  if (b) press(b.dataset.digit || b.dataset.key);
+});
+
+pin.addEventListener("input", () => { setPin(pin.value); if ($("msg").dataset.kind === "error") message(""); });
+
+// Keyboard anywhere on the page (the field may not have focus after a tap on the pad).
+document.addEventListener("keydown", (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (document.activeElement === pin && !pin.readOnly) return;  // the field handles itself
+  if (/^\d$/.test(ev.key)) { ev.preventDefault(); press(ev.key); }
+  else if (ev.key === "Backspace") { ev.preventDefault(); press("back"); }
+  else if (ev.key === "Escape") { ev.preventDefault(); press("clear"); }
+  else if (ev.key === "Enter") { ev.preventDefault(); $("login").requestSubmit(); }
+});
+
+function startLockout(seconds) {
+  state.lockedUntil = Date.now() + seconds * 1000;
+  setPin("");
+  clearInterval(state.timer);
+  const tick = () => {
+    const left = Math.ceil((state.lockedUntil - Date.now()) / 1000);
+    if (left <= 0) {
+      clearInterval(state.timer);
+      state.timer = null;
+      message("You can try again now.", "ok");
+      refresh();
+      if (!pin.readOnly) pin.focus();
+      return;
+    }
+    const mm = Math.floor(left / 60);
+    const ss = String(left % 60).padStart(2, "0");
+    message(`Too many wrong PINs. Try again in ${mm ? `${mm}:${ss}` : `${left} s`}.`, "wait");
+  };
+  tick();
+  state.timer = setInterval(tick, 250);
+  refresh();
+}
+
+$("login").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (state.busy || locked()) return;
+  const value = digits(pin.value);
+  if (value.length < 4) { message("A PIN has at least 4 digits."); return; }
+  state.busy = true;
+  refresh();
+  message("Checking…", "info");
+  const result = await login(value);
+  state.busy = false;
+  if (result.ok) {
+    message(`Welcome, ${result.staff && result.staff.name ? result.staff.name : "you're signed in"}.`, "ok");
+    const role = result.staff && result.staff.role;
+    if (NEED && !atLeast(role, NEED)) {
+      // Signed in, but not enough for the page we came from (a staff PIN on /admin).
+      setText($("who-text"), `Signed in as ${result.staff.name}`);
+      $("who").hidden = false;
+      message(`${result.staff.name} is signed in, but ${TARGET || "this page"} needs an admin PIN.`);
+      refresh();
+      return;
+    }
+    location.replace(NEXT || (role === "admin" ? "/admin" : "/staff"));
+    return;
+  }
+  setPin("");
+  if (result.status === 429) {
+    startLockout(result.retryAfterS || 30);
+  } else if (result.status === 401) {
+    message("That PIN is not right. Please try again.");
+    const card = $("login");
+    card.classList.remove("shake");
+    void card.offsetWidth;  // restart the animation
+    card.classList.add("shake");
+  } else if (result.status === 422) {
+    message("A PIN has 4 to 12 digits.");
+  } else {
+    message(result.message || "Signing in failed. Please try again.");
+  }
+  refresh();
+  if (!pin.readOnly) pin.focus();
+});
+
+$("who-logout").addEventListener("click", () => logout({ to: location.pathname + location.search }));
+
+async function start() {
+  // A tablet's on-screen keyboard would cover the pad: touch screens use the pad only.
+  if (matchMedia("(pointer: coarse)").matches) pin.readOnly = true;
+  apiFetch("GET", `/api/v1/shops/${shopId()}`).then((shop) => {
+    if (shop && shop.name) { setText($("shop-name"), shop.name); document.title = `Sign in · ${shop.name}`; }
+  }).catch(() => {});
+  let me = null;
+  try { me = await whoAmI({ cookieOnly: true }); } catch { /* offline: show the pad anyway */ }
+  if (me && me.claimed === false) {
+    $("unclaimed").hidden = false;
+    return;
+  }
+  if (me && me.authenticated) {
+    // Already signed in well enough for where we were going: carry on.
+    if (NEXT && atLeast(me.role, NEED || "staff")) { location.replace(NEXT); return; }
+    setText($("who-text"), `Signed in as ${me.name || me.role}`);
+    $("who").hidden = false;
+  }
+  const target = TARGET;
+  if (NEED === "admin") {
+    setText($("title"), "Owner's PIN");
+    setText($("lead"), me && me.authenticated
+      ? `${target ? target[0].toUpperCase() + target.slice(1) : "This page"} needs an admin PIN. ${me.name || "This sign-in"} is signed in as ${me.role}.`
+      : `Sign in with an admin PIN to open ${target || "this page"}.`);
+  } else if (target) {
+    setText($("lead"), `Sign in to open ${target}.`);
+  }
+  message("");
+  $("login").hidden = false;
+  refresh();
+  if (!pin.readOnly) pin.focus();
+}
+
+start();

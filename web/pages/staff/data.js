@@ -1,0 +1,48 @@
+// Queue Kiosk — Staff page: queue bodies in (socket, poll, refetch) and the provider list.
+import { apiFetch } from "/lib/api.js";
+import { $, setText } from "/lib/ui.js";
+import { loadProviders, providerName } from "/lib/providers.js";
+import { S, SHOP } from "./state.js";
+import { fillProviderPickers } from "./pickers.js";
+import { render } from "./render.js";
+
+// ------------------------------------------------------------------ data in
+
+export function apply(body) {
+  if (!body || !Array.isArray(body.queue_items)) return;
+  if (S.drag || S.saving) { S.parked = newer(S.parked, body); return; }
+  if (S.queue && typeof body.seq === "number" && typeof S.queue.seq === "number"
+      && body.seq < S.queue.seq) return;          // an older answer overtaken by the socket
+  S.queue = body;
+  if (body.shop_name) { setText($("shop-name"), body.shop_name); document.title = `Staff · ${body.shop_name}`; }
+  const unknown = body.queue_items.some((e) => e.provider_id != null && !S.providers.has(e.provider_id));
+  if (unknown || Date.now() - S.providersAt > 15000) refreshProviders();
+  render();
+}
+
+export function newer(a, b) {
+  if (!a) return b;
+  return (b.seq ?? 0) >= (a.seq ?? 0) ? b : a;
+}
+
+export async function refreshProviders() {
+  S.providersAt = Date.now();
+  try {
+    const list = await loadProviders(SHOP);
+    S.providers = new Map(list.map((p) => [p.id, p]));
+    fillProviderPickers();
+    if (S.queue) render();
+  } catch (err) {
+    S.providersAt = 0;
+  }
+}
+
+export async function refetchQueue() {
+  try { apply(await apiFetch("GET", `/api/v1/shops/${SHOP}/queue`)); } catch { /* socket or poll will catch up */ }
+}
+
+// Staff see whom every ticket waits for: "anyone" (first free), or #id for a provider
+// this page has not read yet (apply() re-reads the list when it meets one).
+export function providerLabel(id) {
+  return providerName(S.providers, id) ?? (id == null ? "anyone" : `#${id}`);
+}

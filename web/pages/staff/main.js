@@ -1,0 +1,63 @@
+// Queue Kiosk — Staff page (/staff): entry module. The other modules register their own handlers
+// when imported; this one signs in and opens the live sockets.
+import { getToken } from "/lib/api.js";
+import { $, setText, toast } from "/lib/ui.js";
+import { LiveSocket } from "/lib/live.js";
+import { requireRole, logout } from "/lib/auth.js";
+import { S, SHOP, VIEW_KEY } from "./state.js";
+import { apply, providerLabel, refreshProviders } from "./data.js";
+import { render } from "./render.js";
+import { checkSignin } from "./signin.js";
+import "./pickers.js";
+import "./actions.js";
+import "./reorder.js";
+
+// ------------------------------------------------------------------ live
+
+export let live = null;
+
+function onQueueMessage(msg) {
+  if (!msg || typeof msg !== "object") return;
+  if (msg.type === "queue_update") apply(msg);
+  else if (msg.type === "new_entry" && msg.queue_item) {
+    const e = msg.queue_item;
+    const forWhom = e.provider_id != null ? ` (${providerLabel(e.provider_id)})` : "";
+    toast(`${e.ticket} ${e.full_name} joined${forWhom}`, "info");
+  }
+}
+
+function onNotification(msg) {
+  if (!msg || typeof msg !== "object" || msg.type !== "notification") return;
+  const d = msg.data || {};
+  const text = d.message || d.text || d.title || d.body || JSON.stringify(d);
+  toast(String(text), msg.severity || d.severity || "info", { timeoutMs: 8000 });
+}
+
+function showWho(me) {
+  if (!me || me.kind !== "session") return;  // tokens (scripts, paired devices) have no person
+  setText($("who-name"), me.name || "");
+  $("logout").title = `Log out ${me.name || ""}`.trim();
+  $("who").hidden = false;
+  $("logout").addEventListener("click", () => logout());
+}
+
+export async function start() {
+  // Without ?token= this screen needs a staff PIN session (else: the PIN pad at /login).
+  showWho(await requireRole("staff"));
+  const saved = (() => { try { return localStorage.getItem(VIEW_KEY); } catch { return null; } })();
+  S.view = saved ? Number(saved) : null;
+  getToken();
+  refreshProviders();
+  checkSignin();
+  live = new LiveSocket({
+    url: `/ws/queue/${SHOP}/`,
+    onMessage: onQueueMessage,
+    poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: apply },
+  }).start();
+  // Notifications (seed 003 rooms): everything sent to everyone, or to this device's user.
+  S.rooms = new LiveSocket({ url: "/ws/connect", onMessage: onNotification, indicator: false }).start();
+  // Keep "here 12 min" and "called 3 min ago" fresh between updates.
+  setInterval(() => { if (!S.drag && !S.saving) render(); }, 30000);
+}
+
+start();

@@ -1,0 +1,168 @@
+// Queue Kiosk — Staff page: drawing the queue, the serving cards and the appointments.
+import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
+import { waitingOf, inView, since, shortWait, statusLabel } from "/lib/staff-extras.js";
+import { S } from "./state.js";
+import { providerLabel } from "./data.js";
+import { optionsFor } from "./pickers.js";
+
+// ------------------------------------------------------------------ rendering
+
+export function render() {
+  const q = S.queue;
+  if (!q) return;
+  const items = q.queue_items;
+  const serving = items.filter((e) => e.status !== "CHECKED_IN" && inView(e, S.view));
+  const waiting = waitingOf(items).filter((e) => inView(e, S.view));
+
+  syncList($("serving"), serving, (e) => e.id, createCard, updateCard);
+  $("serving-empty").hidden = serving.length > 0;
+
+  syncList($("waiting"), waiting, (e) => e.id, createRow, updateRow);
+  $("waiting-empty").hidden = waiting.length > 0;
+
+  const inService = serving.filter((e) => e.status === "IN_SERVICE").length;
+  const called = serving.length - inService;
+  setText($("counts"), [
+    `${waiting.length} waiting`,
+    called ? `${called} called` : null,
+    `${inService} in service`,
+  ].filter(Boolean).join(" · "));
+  setText($("call-next"), S.view == null ? "Call next" : `Call next for ${providerLabel(S.view)}`);
+  $("call-next").disabled = waiting.length === 0;
+
+  renderAppointments();
+}
+
+function actionButton(label, action, cls = "") {
+  return h("button", { type: "button", class: `btn ${cls}`.trim(), dataset: { action }, text: label });
+}
+
+function moreMenu(kind) {
+  const select = h("select", { class: "move", dataset: { move: "1" }, attrs: { "aria-label": "Move to" } });
+  const items = [
+    h("label", { class: "menu-move" }, h("span", { text: "Move to" }), select),
+  ];
+  if (kind !== "in_service") items.push(actionButton("No-show", "noshow", "ghost danger"));
+  items.push(actionButton("Customer left", "left", "ghost"));
+  return h("details", { class: "more" },
+    h("summary", { class: "btn", attrs: { "aria-label": "More actions", title: "More actions" }, text: "⋯" }),
+    h("div", { class: "menu" }, ...items));
+}
+
+function refreshMoveSelect(node, entry) {
+  const select = node.querySelector("select.move");
+  if (!select) return;
+  const value = entry.provider_id == null ? "" : String(entry.provider_id);
+  if (select.dataset.stale !== "0" || select.options.length !== S.providers.size + 1) {
+    optionsFor(select, { anyLabel: "Anyone", value: entry.provider_id });
+    select.dataset.stale = "0";
+  }
+  if (document.activeElement !== select) select.value = value;
+}
+
+function createRow(entry) {
+  const li = h("li", { class: "row", dataset: { id: String(entry.id) } },
+    h("span", { class: "grip", attrs: { "aria-label": "Drag to reorder", title: "Drag to reorder", role: "button" }, text: "⠿" }),
+    h("span", { class: "pos", attrs: { "aria-label": "Position" } }),
+    h("span", { class: "ticket" }),
+    h("span", { class: "who" }, h("span", { class: "name" }), h("span", { class: "meta" })),
+    h("span", { class: "row-actions" },
+      actionButton("Call", "call", "primary"),
+      actionButton("Start", "start"),
+      moreMenu("waiting")));
+  return li;
+}
+
+function updateRow(li, e) {
+  li.dataset.status = e.status;
+  setText(li.querySelector(".pos"), e.position_in_queue);
+  setText(li.querySelector(".ticket"), e.ticket);
+  setText(li.querySelector(".name"), e.full_name);
+  const meta = [
+    S.view == null || e.provider_id == null ? `for ${providerLabel(e.provider_id)}` : null,
+    shortWait(e.estimated_wait_minutes),
+    e.source === "appointment" ? `appointment ${apptTime(e.appointment_id)}`.trim() : null,
+    e.checked_in_at && since(e.checked_in_at) !== "just now" ? `here ${since(e.checked_in_at)}` : null,
+  ].filter(Boolean).map(keepTogether).join(" · ");
+  setText(li.querySelector(".meta"), meta);
+  refreshMoveSelect(li, e);
+}
+
+/** Lines break between "for Bob Barber" and "wait ~8 min", never inside them. */
+function keepTogether(text) {
+  return String(text).replace(/ /g, "\u00a0");
+}
+
+function apptTime(id) {
+  const list = (S.queue.appointments_today && S.queue.appointments_today.appointments) || [];
+  const a = list.find((x) => x.id === id);
+  return a ? clockTime(a.starts_at) : "";
+}
+
+function createCard(entry) {
+  return h("li", { class: "card", dataset: { id: String(entry.id) } },
+    h("div", { class: "card-top" }, h("span", { class: "ticket big-ticket" }), h("span", { class: "badge" })),
+    h("div", { class: "name" }),
+    h("div", { class: "meta" }),
+    h("div", { class: "card-actions" },
+      actionButton("Start", "start", "primary"),
+      actionButton("Complete", "complete", "primary"),
+      actionButton("Recall", "recall"),
+      moreMenu("serving")));
+}
+
+function updateCard(li, e) {
+  li.dataset.status = e.status;
+  setText(li.querySelector(".ticket"), e.ticket);
+  const badge = li.querySelector(".badge");
+  setText(badge, statusLabel(e.status));
+  badge.dataset.status = e.status;
+  setText(li.querySelector(".name"), e.full_name);
+  const when = e.status === "CALLED" ? e.called_at : e.started_at;
+  setText(li.querySelector(".meta"), [
+    providerLabel(e.provider_id),
+    when ? `${e.status === "CALLED" ? "called" : "started"} ${since(when)}${since(when) === "just now" ? "" : " ago"}` : null,
+  ].filter(Boolean).join(" · "));
+  const called = e.status === "CALLED";
+  li.querySelector('[data-action="start"]').hidden = !called;
+  li.querySelector('[data-action="recall"]').hidden = !called;
+  li.querySelector('[data-action="complete"]').hidden = called;
+  const noshow = li.querySelector('[data-action="noshow"]');
+  if (noshow) noshow.hidden = !called;
+  refreshMoveSelect(li, e);
+}
+
+function renderAppointments() {
+  const block = S.queue.appointments_today || { appointments: [] };
+  const all = (block.appointments || []).filter((a) => a.status !== "cancelled");
+  const list = all.filter((a) => S.view == null || a.provider_id === S.view)
+    .sort((a, b) => String(a.starts_at || "").localeCompare(String(b.starts_at || "")) || (a.slot ?? 0) - (b.slot ?? 0));
+  const done = list.filter((a) => ["checked_in", "in_progress", "completed"].includes(a.status)).length;
+  setText($("appts-count"), list.length ? `${done} of ${list.length} checked in` : "");
+  syncList($("appts"), list, (a) => a.id, createAppt, updateAppt);
+  $("appts-empty").hidden = list.length > 0;
+}
+
+function createAppt(a) {
+  return h("li", { class: "appt", dataset: { appointmentId: String(a.id) } },
+    h("span", { class: "appt-time" }),
+    h("span", { class: "who" }, h("span", {}, h("span", { class: "name" }), h("span", { class: "badge" })), h("span", { class: "meta" })),
+    actionButton("Check in", "checkin", "primary small"));
+}
+
+function updateAppt(li, a) {
+  const entry = a.queue_entry_id && S.queue.queue_items.find((e) => e.id === a.queue_entry_id);
+  setText(li.querySelector(".appt-time"), clockTime(a.starts_at) || (a.slot != null ? `#${a.slot}` : ""));
+  setText(li.querySelector(".name"), a.customer ? a.customer.name : "");
+  setText(li.querySelector(".meta"), [
+    S.view == null ? providerLabel(a.provider_id) : null,
+    entry ? `${entry.ticket}${entry.position_in_queue ? ` · #${entry.position_in_queue} in line` : ""}` : null,
+  ].filter(Boolean).join(" · "));
+  const badge = li.querySelector(".badge");
+  setText(badge, statusLabel(a.status));
+  badge.dataset.status = a.status;
+  li.dataset.status = a.status;
+  const canCheckIn = ["scheduled", "confirmed"].includes(a.status);
+  li.querySelector('[data-action="checkin"]').hidden = !canCheckIn;
+  badge.hidden = canCheckIn && a.status === "scheduled";   // the button says it all
+}

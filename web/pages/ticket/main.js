@@ -1,0 +1,109 @@
+// Queue Kiosk — Ticket page (/t/{claim}): the customer's own ticket on their phone.
+import { LiveSocket } from '/lib/live.js';
+import { apiFetch, ApiError } from '/lib/api.js';
+import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
+
+const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
+const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
+const OPEN = new Set(['CHECKED_IN', 'CALLED', 'IN_SERVICE']);
+const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null };
+
+function buzz(kind, pattern) {
+  if (state.buzzed.has(kind)) return;
+  state.buzzed.add(kind);
+  try { if (navigator.vibrate) navigator.vibrate(pattern); } catch { /* not allowed yet */ }
+}
+
+function render(t) {
+  state.ticket = t;
+  document.documentElement.dataset.status = t.status;
+  $('card').hidden = false;
+  $('missing').hidden = true;
+  if (t.shop_name) { setText($('shop'), t.shop_name); document.title = `${t.ticket} — ${t.shop_name}`; }
+  setText($('code'), t.ticket);
+  setText($('name'), t.full_name || '');
+  const waiting = t.status === 'CHECKED_IN';
+  $('facts').hidden = !waiting;
+  setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
+  setText($('wait'), waiting ? waitText(t.estimated_wait_minutes, { short: true }) : '–');
+  const ahead = waiting && t.position_in_queue ? t.position_in_queue - 1 : null;
+  setText($('ahead'), ahead === null ? '' : ahead === 0 ? 'Nobody is ahead of you.'
+    : ahead === 1 ? '1 person is ahead of you.' : `${ahead} people are ahead of you.`);
+  $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
+
+  const alert = $('alert');
+  const where = t.provider_name ? `Please go to ${t.provider_name}.` : 'Please come to the desk.';
+  let kind = null; let title = ''; let sub = '';
+  if (t.status === 'CALLED') { kind = 'called'; title = "It's your turn!"; sub = where; buzz('called', [300, 120, 300, 120, 600]); }
+  else if (t.status === 'IN_SERVICE') { kind = 'done'; title = "You're being served."; }
+  else if (t.status === 'COMPLETED') { kind = 'done'; title = 'All done — thank you!'; }
+  else if (t.status === 'LEFT' || t.status === 'CANCELLED') { kind = 'closed'; title = 'You have left the queue.'; sub = 'Changed your mind? Join again at the desk.'; }
+  else if (t.status === 'NO_SHOW') { kind = 'closed'; title = 'We called you but missed you.'; sub = 'Please ask at the desk.'; }
+  else if (waiting && t.position_in_queue === 1) { kind = 'next'; title = "You're next!"; sub = 'Please head back and stay close.'; buzz('next', [200, 100, 200]); }
+  else if (waiting && t.position_in_queue === 2) { kind = 'soon'; title = 'Almost your turn'; sub = 'Only one person is ahead of you — time to head back.'; buzz('soon', [200]); }
+  alert.hidden = !kind;
+  if (kind) {
+    alert.dataset.kind = kind;
+    alert.textContent = title;
+    if (sub) { const s = document.createElement('small'); s.textContent = sub; alert.appendChild(s); }
+  }
+  $('foot').hidden = !OPEN.has(t.status);
+  if (!OPEN.has(t.status) && state.live) { state.live.stop(); state.live = null; }
+  else if (OPEN.has(t.status) && !state.live) startLive(t.shop_id);
+}
+
+async function fetchTicket() {
+  if (state.fetching) return state.fetching;
+  state.fetching = (async () => {
+    try {
+      render(await apiFetch('GET', TICKET_URL));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        $('missing').hidden = false; $('card').hidden = true; $('leave').hidden = true; $('foot').hidden = true;
+      }
+    } finally { state.fetching = null; }
+  })();
+  return state.fetching;
+}
+
+function onQueue(q) {
+  if (!q || q.type !== 'queue_update' || !state.ticket) return;
+  if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;
+  if (typeof q.seq === 'number') state.lastSeq = q.seq;
+  document.documentElement.dataset.seq = String(state.lastSeq);
+  const mine = (q.queue_items || []).find((e) => e.id === state.ticket.id);
+  const t = state.ticket;
+  // Status or provider changed (or the ticket closed): ask for the ticket itself,
+  // which also names the provider. Otherwise the snapshot has all we show.
+  if (!mine || mine.status !== t.status || mine.provider_id !== t.provider_id) { fetchTicket(); return; }
+  render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes });
+}
+
+function startLive(shop) {
+  state.live = new LiveSocket({
+    url: `/ws/queue/${shop}/`,
+    onMessage: onQueue,
+    onOpen: (_, { reconnected }) => { if (reconnected) fetchTicket(); },
+    poll: { url: TICKET_URL, everyMs: 5000, onData: render },
+  }).start();
+}
+
+$('leave').addEventListener('click', () => { $('confirm').hidden = false; $('confirm-no').focus(); });
+$('confirm-no').addEventListener('click', () => { $('confirm').hidden = true; });
+$('confirm').addEventListener('click', (ev) => { if (ev.target === $('confirm')) $('confirm').hidden = true; });
+$('confirm-yes').addEventListener('click', async () => {
+  $('confirm-yes').disabled = true;
+  try {
+    const result = await apiFetch('DELETE', TICKET_URL, undefined, { label: 'leave' });
+    $('confirm').hidden = true;
+    if (result && result.queued) toast('No connection right now — you will be taken off the list as soon as it is back.', 'warning');
+    else render({ ...state.ticket, status: result && result.status ? result.status : 'LEFT', position_in_queue: null });
+  } catch (err) {
+    $('confirm').hidden = true;
+    if (err.status === 409) fetchTicket();
+    else toast(err.message || 'Could not leave the queue. Please tell the desk.', 'error');
+  } finally { $('confirm-yes').disabled = false; }
+});
+
+document.addEventListener('visibilitychange', () => { if (!document.hidden && state.ticket) fetchTicket(); });
+fetchTicket();
