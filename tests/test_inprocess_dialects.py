@@ -220,8 +220,9 @@ async def test_rooms_connect_join_a_change_and_resume(inprocess_app: Kiosk):
     await back.expect("room_joined", room=room)
     live = await join(kiosk, sid)
     got = await back.until(
-        lambda m: m["type"] == "queue_update" and m["seq"] == live["seq"], what="live update"
+        lambda m: m["type"] == "new_entry" and m["seq"] == live["seq"], what="live entry"
     )
+    got += await back.until(lambda m: m["type"] == "queue_update", what="live view")
     entries = [(m["seq"], m["data"]["id"]) for m in got if m["type"] == "new_entry"]
     assert entries == [(e["seq"], e["id"]) for e in [*missed, live]], entries
     seqs = [m["seq"] for m in got]
