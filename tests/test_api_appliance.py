@@ -36,8 +36,14 @@ def test_monitor_snapshot_is_seed_002_shaped_and_needs_staff(server):
     shop = admin.post("/api/v1/shops", {"name": "Monitor Shop", "timezone": "UTC"}).body["id"]
     doctor = admin.post(f"/api/v1/shops/{shop}/providers", {"name": "Dr. Poll"}).body
     today = staff.get(f"/api/v1/shops/{shop}/queue").body["appointments_today"]["date"]
-    staff.post("/api/v1/appointments", {"provider_id": doctor["id"], "date": today,
-                                        "patient": {"name": "Polly Pocket", "phone": "555"}})
+    staff.post(
+        "/api/v1/appointments",
+        {
+            "provider_id": doctor["id"],
+            "date": today,
+            "patient": {"name": "Polly Pocket", "phone": "555"},
+        },
+    )
     body = staff.get(f"/api/v1/monitor?date={today}&shop_id={shop}").body
     data = body["data"]
     assert body["seq"] >= 1 and data["date"] == today and data["total_doctors"] == 1

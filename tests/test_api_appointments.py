@@ -6,20 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.test_api import (
-    API,
-    ENTRY_KEYS,
-    assert_queue_invariants,
-    expect_error,
-    expect_field_error,
-    get_queue,
-    item,
-    join,
-    new_provider,
-    new_shop,
-    set_status,
-    waiting_ids,
-)
+from tests import test_api as api
+from tests.test_api import API, ENTRY_KEYS
 
 APPOINTMENT_KEYS = {
     "id",
@@ -35,7 +23,7 @@ APPOINTMENT_KEYS = {
 
 
 def today_of(server, shop_id: int) -> str:
-    return get_queue(server, shop_id)["appointments_today"]["date"]
+    return api.get_queue(server, shop_id)["appointments_today"]["date"]
 
 
 def book(server, provider: dict, day: str, name: str = "Jane Ann Roe", **extra) -> dict:
@@ -66,19 +54,19 @@ def check_in(server, appointment_id: int, role: str = "kiosk"):
 
 @pytest.fixture
 def shop(server):
-    return new_shop(server)
+    return api.new_shop(server)
 
 
 @pytest.fixture
 def provider(server, shop):
-    return new_provider(server, shop["id"], "Dr. Who")
+    return api.new_provider(server, shop["id"], "Dr. Who")
 
 
 # ---------------------------------------------------------------- booking and listing
 
 
 def test_book_list_and_filter(server, shop, provider):
-    other = new_provider(server, shop["id"])
+    other = api.new_provider(server, shop["id"])
     day = today_of(server, shop["id"])
     first = book(server, provider, day, starts_at=f"{day}T09:00:00+00:00")
     assert set(first) >= APPOINTMENT_KEYS
@@ -108,7 +96,7 @@ def test_book_list_and_filter(server, shop, provider):
     tomorrow = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
     assert appointments(server, shop["id"], tomorrow) == []
     # The queue display shows today's appointments too.
-    today = get_queue(server, shop["id"])["appointments_today"]
+    today = api.get_queue(server, shop["id"])["appointments_today"]
     assert today["total"] == 3 and today["checked_in"] == 0
 
 
@@ -119,7 +107,7 @@ def test_double_booking_a_slot_is_a_conflict(server, shop, provider):
         f"{API}/appointments",
         {"provider_id": provider["id"], "date": day, "slot": 3, "patient": {"name": "Late Comer"}},
     )
-    expect_error(resp, 409, "conflict")
+    api.expect_error(resp, 409, "conflict")
 
 
 def test_kiosk_sees_appointments_redacted(server, shop, provider):
@@ -137,7 +125,7 @@ def test_kiosk_sees_appointments_redacted(server, shop, provider):
     assert full["customer"]["phone"] == "555-7777" and full["customer"]["age"] == 41
     assert set(full["customer"]) == set(mine["customer"]), "redaction keeps every key"
     # And in the public queue display.
-    shown = get_queue(server, shop["id"], None)["appointments_today"]["appointments"]
+    shown = api.get_queue(server, shop["id"], None)["appointments_today"]["appointments"]
     assert shown[0]["customer"]["name"] == "Jane R." and shown[0]["customer"]["phone"] is None
 
 
@@ -146,7 +134,7 @@ def test_kiosk_sees_appointments_redacted(server, shop, provider):
 
 def test_check_in_makes_a_b_ticket(server, shop, provider):
     day = today_of(server, shop["id"])
-    walk_in = join(server.client("kiosk"), shop["id"])
+    walk_in = api.join(server.client("kiosk"), shop["id"])
     appt = book(server, provider, day)
     second = book(server, provider, day, name="Second Person")
 
@@ -167,15 +155,15 @@ def test_check_in_makes_a_b_ticket(server, shop, provider):
     assert entry["estimated_wait_minutes"] >= 0
 
     assert check_in(server, second["id"]).body["ticket"] == "B002"
-    assert join(server.client("kiosk"), shop["id"])["ticket"] == walk_in["ticket"][:1] + "002"
+    assert api.join(server.client("kiosk"), shop["id"])["ticket"] == walk_in["ticket"][:1] + "002"
 
     after = appointment(server, shop["id"], day, appt["id"])
     assert after["status"] == "checked_in"
     assert after["queue_entry_id"] == entry["id"]
-    queue = get_queue(server, shop["id"])
-    assert waiting_ids(queue)[:2] == [walk_in["id"], entry["id"]]
+    queue = api.get_queue(server, shop["id"])
+    assert api.waiting_ids(queue)[:2] == [walk_in["id"], entry["id"]]
     assert queue["appointments_today"]["checked_in"] == 2
-    assert_queue_invariants(queue)
+    api.assert_queue_invariants(queue)
     # The claim works for the holder, and shows nowhere else.
     assert server.client().get(f"{API}/tickets/{entry['claim']}").body["id"] == entry["id"]
     for role in (None, "kiosk", "staff"):
@@ -190,18 +178,18 @@ def test_check_in_makes_a_b_ticket(server, shop, provider):
 def test_check_in_twice_is_409(server, shop, provider):
     appt = book(server, provider, today_of(server, shop["id"]))
     assert check_in(server, appt["id"]).status == 201
-    details = expect_error(check_in(server, appt["id"]), 409, "invalid_transition")
+    details = api.expect_error(check_in(server, appt["id"]), 409, "invalid_transition")
     assert details["from"] == "checked_in" and details["to"] == "checked_in"
     assert "checked_in" not in details["allowed"]
-    assert len(waiting_ids(get_queue(server, shop["id"]))) == 1
+    assert len(api.waiting_ids(api.get_queue(server, shop["id"]))) == 1
 
 
 @pytest.mark.parametrize("offset", [-1, 1, 30])
 def test_check_in_on_another_day_is_a_conflict(server, shop, provider, offset):
     day = date.fromisoformat(today_of(server, shop["id"])) + timedelta(days=offset)
     appt = book(server, provider, day.isoformat())
-    expect_error(check_in(server, appt["id"]), 409, "conflict")
-    assert get_queue(server, shop["id"])["queue_items"] == []
+    api.expect_error(check_in(server, appt["id"]), 409, "conflict")
+    assert api.get_queue(server, shop["id"])["queue_items"] == []
     assert appointment(server, shop["id"], day.isoformat(), appt["id"])["status"] == "scheduled"
 
 
@@ -211,7 +199,7 @@ def test_check_in_of_cancelled_appointment_is_409(server, shop, provider):
         f"{API}/appointments/{appt['id']}", {"status": "cancelled"}
     )
     assert patched.status == 200
-    details = expect_error(check_in(server, appt["id"]), 409, "invalid_transition")
+    details = api.expect_error(check_in(server, appt["id"]), 409, "invalid_transition")
     assert details["from"] == "cancelled"
 
 
@@ -222,7 +210,7 @@ def test_check_in_with_the_wrong_patient_is_422(server, shop, provider):
     resp = server.client("kiosk").post(
         f"{API}/checkins", {"appointment_id": appt["id"], "patient_id": other["customer_id"]}
     )
-    expect_field_error(resp, "patient_id")
+    api.expect_field_error(resp, "patient_id")
     assert appointment(server, shop["id"], day, appt["id"])["status"] == "scheduled"
 
 
@@ -258,10 +246,10 @@ def test_ticket_drags_its_appointment(server, shop, provider, steps, appointment
     appt = book(server, provider, day)
     entry = check_in(server, appt["id"]).body
     for step in steps:
-        resp = set_status(server, entry["id"], step)
+        resp = api.set_status(server, entry["id"], step)
         assert resp.status == 200, resp.raw
     assert appointment(server, shop["id"], day, appt["id"])["status"] == appointment_status
-    assert_queue_invariants(get_queue(server, shop["id"]))
+    api.assert_queue_invariants(api.get_queue(server, shop["id"]))
 
 
 def test_leaving_by_claim_cancels_the_appointment(server, shop, provider):
@@ -279,21 +267,21 @@ def test_leaving_by_claim_cancels_the_appointment(server, shop, provider):
 def test_cancelling_the_appointment_cancels_its_ticket(server, shop, provider):
     day = today_of(server, shop["id"])
     kiosk = server.client("kiosk")
-    before = join(kiosk, shop["id"])
+    before = api.join(kiosk, shop["id"])
     appt = book(server, provider, day)
     entry = check_in(server, appt["id"]).body
-    behind = join(kiosk, shop["id"])
-    version = get_queue(server, shop["id"])["version"]
+    behind = api.join(kiosk, shop["id"])
+    version = api.get_queue(server, shop["id"])["version"]
 
     resp = server.client("staff").patch(f"{API}/appointments/{appt['id']}", {"status": "cancelled"})
     assert resp.status == 200, resp.raw
     assert resp.body["status"] == "cancelled"
     assert resp.body["id"] == appt["id"] and isinstance(resp.body["seq"], int)
-    queue = get_queue(server, shop["id"])
-    assert item(queue, entry["id"]) is None
-    assert waiting_ids(queue) == [before["id"], behind["id"]]
+    queue = api.get_queue(server, shop["id"])
+    assert api.item(queue, entry["id"]) is None
+    assert api.waiting_ids(queue) == [before["id"], behind["id"]]
     assert queue["version"] > version
-    assert_queue_invariants(queue)
+    api.assert_queue_invariants(queue)
     mine = server.client().get(f"{API}/tickets/{entry['claim']}")
     assert mine.body["status"] == "CANCELLED"
 
@@ -318,7 +306,7 @@ def test_appointment_drags_its_ticket(server, shop, provider, patches, ticket_st
     ticket = server.client().get(f"{API}/tickets/{entry['claim']}").body
     assert ticket["status"] == ticket_status
     assert appointment(server, shop["id"], day, appt["id"])["status"] == patches[-1]
-    assert_queue_invariants(get_queue(server, shop["id"]))
+    api.assert_queue_invariants(api.get_queue(server, shop["id"]))
 
 
 def test_appointment_without_a_ticket_changes_alone(server, shop, provider):
@@ -327,7 +315,7 @@ def test_appointment_without_a_ticket_changes_alone(server, shop, provider):
     for status in ("confirmed", "in_progress", "completed"):
         resp = server.client("staff").patch(f"{API}/appointments/{appt['id']}", {"status": status})
         assert resp.status == 200 and resp.body["status"] == status
-    assert get_queue(server, shop["id"])["queue_items"] == []
+    assert api.get_queue(server, shop["id"])["queue_items"] == []
 
 
 @pytest.mark.parametrize(
@@ -339,10 +327,10 @@ def test_invalid_appointment_moves_are_409(server, shop, provider, first, then):
     staff = server.client("staff")
     url = f"{API}/appointments/{appt['id']}"
     if then is None:  # scheduled -> completed straight away is not a move
-        details = expect_error(staff.patch(url, {"status": first}), 409, "invalid_transition")
+        details = api.expect_error(staff.patch(url, {"status": first}), 409, "invalid_transition")
         assert details["from"] == "scheduled" and details["to"] == first
         assert first not in details["allowed"] and "confirmed" in details["allowed"]
         return
     assert staff.patch(url, {"status": first}).status == 200
-    details = expect_error(staff.patch(url, {"status": then}), 409, "invalid_transition")
+    details = api.expect_error(staff.patch(url, {"status": then}), 409, "invalid_transition")
     assert details == {"from": first, "to": then, "allowed": []}

@@ -708,8 +708,10 @@ def test_write_answers_show_the_same_wait_as_the_display(server):
     assert set_status(server, busy["id"], "IN_SERVICE").status == 200
     ahead = join(kiosk, shop["id"])
     mover = join(kiosk, shop["id"])
-    assert mover["estimated_wait_minutes"] == item(
-        get_queue(server, shop["id"]), mover["id"])["estimated_wait_minutes"]
+    assert (
+        mover["estimated_wait_minutes"]
+        == item(get_queue(server, shop["id"]), mover["id"])["estimated_wait_minutes"]
+    )
 
     moved = staff.patch(f"{API}/queue/{mover['id']}", {"provider_id": provider["id"]})
     assert moved.status == 200

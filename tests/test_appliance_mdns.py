@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,9 +23,9 @@ import pytest
 
 from kiosk import __version__
 from tests import netns
+from tests.mdns_child import child_env, watcher_argv
 from tests.netns import Namespace, NsProcess
 
-REPO = Path(__file__).resolve().parents[1]
 PORT = 8765
 KIOSK_TYPE = "_queue-kiosk._tcp.local."
 HTTP_TYPE = "_http._tcp.local."
@@ -37,41 +35,6 @@ INSTANCE = "Queue Kiosk"
 PROMPT_S = 2.0
 REGISTER_TIMEOUT_S = 20.0
 DISCOVER_TIMEOUT_S = 5
-
-# A tablet on the LAN: one JSON line per add/update/remove of our two service
-# types, until its stdin closes.
-WATCHER = textwrap.dedent(
-    """
-    import asyncio, json, sys
-    from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
-
-    async def main():
-        aiozc = AsyncZeroconf()
-        def on_change(zeroconf, service_type, name, state_change):
-            print(json.dumps({"event": state_change.name.lower(), "type": service_type,
-                              "name": name}), flush=True)
-        browser = AsyncServiceBrowser(
-            aiozc.zeroconf, ["_queue-kiosk._tcp.local.", "_http._tcp.local."],
-            handlers=[on_change])
-        print(json.dumps({"event": "ready"}), flush=True)
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-        await reader.read()
-        await browser.async_cancel()
-        await aiozc.async_close()
-
-    asyncio.run(main())
-    """
-)
-
-
-def child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    # This checkout's kiosk, whatever the venv has installed.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 @pytest.fixture
@@ -100,8 +63,22 @@ def spawn() -> Iterator[Callable[..., NsProcess]]:
 
 
 def appliance(spawn: Callable[..., NsProcess], ns: Namespace, data_dir: Path) -> NsProcess:
-    return spawn(ns, [sys.executable, "-m", "kiosk", "serve", "--no-browser",
-                      "--host", "0.0.0.0", "--port", str(PORT), "--data-dir", str(data_dir)])
+    return spawn(
+        ns,
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "serve",
+            "--no-browser",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(PORT),
+            "--data-dir",
+            str(data_dir),
+        ],
+    )
 
 
 def read_until(child: NsProcess, prefix: str, deadline: float) -> str:
@@ -127,8 +104,9 @@ def wait_for_log(child: NsProcess, pattern: str, timeout: float) -> re.Match[str
     return found
 
 
-def wait_for_event(child: NsProcess, predicate: Callable[[dict[str, Any]], bool],
-                   timeout: float) -> dict[str, Any]:
+def wait_for_event(
+    child: NsProcess, predicate: Callable[[dict[str, Any]], bool], timeout: float
+) -> dict[str, Any]:
     for line in child.lines:
         if predicate(event := json.loads(line)):
             return event
@@ -157,9 +135,22 @@ def get_status(ns: Namespace, host: str, path: str, timeout: float = 2.0) -> int
 def discover(ns: Namespace) -> list[dict[str, str]]:
     """Run `kiosk discover` in ``ns``; one dict per line it printed."""
     result = subprocess.run(
-        ["ip", "netns", "exec", ns.name, sys.executable, "-m", "kiosk", "discover",
-         "--timeout", str(DISCOVER_TIMEOUT_S)],
-        env=child_env(), capture_output=True, text=True, timeout=DISCOVER_TIMEOUT_S + 30,
+        [
+            "ip",
+            "netns",
+            "exec",
+            ns.name,
+            sys.executable,
+            "-m",
+            "kiosk",
+            "discover",
+            "--timeout",
+            str(DISCOVER_TIMEOUT_S),
+        ],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=DISCOVER_TIMEOUT_S + 30,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -184,7 +175,7 @@ def test_appliance_is_discovered_and_reached_from_the_lan_and_says_goodbye(
 ) -> None:
     shop_pc, tablet = lab.pair()
     v4 = shop_pc.addresses[0]
-    watcher = spawn(tablet, [sys.executable, "-c", WATCHER])
+    watcher = spawn(tablet, watcher_argv())
     wait_for_event(watcher, lambda e: e["event"] == "ready", timeout=15)
 
     server = appliance(spawn, shop_pc, tmp_path / "data")
@@ -209,16 +200,22 @@ def test_appliance_is_discovered_and_reached_from_the_lan_and_says_goodbye(
     assert entry["version"] == __version__
     assert entry["shop"] == "1"
     assert entry["host"] == host.group(1)
-    assert entry["id"] and label_of(entry["id"]) == host.group(1)[len("queue-"):-len(".local")]
+    assert entry["id"] and label_of(entry["id"]) == host.group(1)[len("queue-") : -len(".local")]
     for service_type in (KIOSK_TYPE, HTTP_TYPE):
-        wait_for_event(watcher, lambda e, t=service_type: e["event"] == "added"
-                       and e["name"] == f"{INSTANCE}.{t}", timeout=10)
+        wait_for_event(
+            watcher,
+            lambda e, t=service_type: e["event"] == "added" and e["name"] == f"{INSTANCE}.{t}",
+            timeout=10,
+        )
 
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=15) == 0, server.stderr_tail()
     for service_type in (KIOSK_TYPE, HTTP_TYPE):
-        wait_for_event(watcher, lambda e, t=service_type: e["event"] == "removed"
-                       and e["name"] == f"{INSTANCE}.{t}", timeout=10)
+        wait_for_event(
+            watcher,
+            lambda e, t=service_type: e["event"] == "removed" and e["name"] == f"{INSTANCE}.{t}",
+            timeout=10,
+        )
     assert get_status(tablet, v4, "/api/v1/health", timeout=1) == 0
 
 
@@ -233,8 +230,11 @@ def test_appliance_without_any_network_serves_at_once_and_logs_the_mdns_problem(
     began = time.monotonic()
     server = appliance(spawn, offline, tmp_path / "data")
     read_until(server, "Serving on http://127.0.0.1:", began + PROMPT_S)
-    wait_for_log(server, r"WARNING kiosk\.appliance\.discovery: mDNS registration failed \(will retry\)",
-                 timeout=5)
+    wait_for_log(
+        server,
+        r"WARNING kiosk\.appliance\.discovery: mDNS registration failed \(will retry\)",
+        timeout=5,
+    )
     assert server.proc.poll() is None, "the appliance gave up without a network"
 
     # Loopback comes up: the same process answers on 127.0.0.1 straight away.

@@ -66,7 +66,8 @@ def _ensure_pyinstaller() -> None:
         return
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", PYINSTALLER_REQUIREMENT],
-        check=True, timeout=BUILD_TIMEOUT_S,
+        check=True,
+        timeout=BUILD_TIMEOUT_S,
     )
     importlib.invalidate_caches()
 
@@ -80,16 +81,28 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(root / "cache")}
     began = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", str(REPO / "kiosk.spec"), "--noconfirm",
-         "--distpath", str(root / "dist"), "--workpath", str(root / "work")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            str(REPO / "kiosk.spec"),
+            "--noconfirm",
+            "--distpath",
+            str(root / "dist"),
+            "--workpath",
+            str(root / "work"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
     )
     if result.returncode != 0:
         pytest.fail(f"PyInstaller failed ({result.returncode}):\n{result.stderr[-4000:]}")
     path = root / "dist" / ("kiosk.exe" if sys.platform == "win32" else "kiosk")
     assert path.is_file(), result.stderr[-2000:]
-    print(f"\nbuilt {path} ({path.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.monotonic() - began:.0f}s")
+    print(f"\nbuilt {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - began:.0f}s")
     return path
 
 
@@ -98,8 +111,9 @@ def bundled_files(binary: Path) -> set[str]:
     from PyInstaller.archive.readers import CArchiveReader
 
     toc = CArchiveReader(str(binary)).toc
-    return {name.replace("\\", "/") for name, entry in toc.items()
-            if entry[4] in UNPACKED_TYPECODES}
+    return {
+        name.replace("\\", "/") for name, entry in toc.items() if entry[4] in UNPACKED_TYPECODES
+    }
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -147,7 +161,10 @@ class Machine:
     def run(self, binary: Path, *args: str) -> subprocess.CompletedProcess[str]:
         tmpdir = self.unpack_root(args[0])
         result = subprocess.run(
-            [str(binary), *args], env=self.env(tmpdir), capture_output=True, text=True,
+            [str(binary), *args],
+            env=self.env(tmpdir),
+            capture_output=True,
+            text=True,
             timeout=60,
         )
         assert list(tmpdir.iterdir()) == [], "a finished command left its unpack folder behind"
@@ -191,9 +208,19 @@ def start(machine: Machine, binary: Path) -> Running:
     stderr_path = machine.root / f"serve-{machine.runs}.log"
     with open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(
-            [str(binary), "serve", "--no-browser", "--no-mdns", "--host", "127.0.0.1",
-             "--port", "0"],
-            stdout=subprocess.PIPE, stderr=stderr, env=machine.env(tmpdir),
+            [
+                str(binary),
+                "serve",
+                "--no-browser",
+                "--no-mdns",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=machine.env(tmpdir),
         )
     running = Running(proc, tmpdir, stderr_path=stderr_path)
 
@@ -210,7 +237,8 @@ def start(machine: Machine, binary: Path) -> Running:
             line = running.next_line(deadline)
             if line is None:
                 raise AssertionError(
-                    f"binary exited ({proc.wait()}) before serving:\n{running.stderr()}")
+                    f"binary exited ({proc.wait()}) before serving:\n{running.stderr()}"
+                )
             if line.startswith("Serving on http://"):
                 running.port = int(line.rsplit(":", 1)[1])
                 return running
@@ -232,14 +260,16 @@ def machine(tmp_path: Path) -> Iterator[Machine]:
 
 async def join_while_watching(port: int, token: str, full_name: str) -> dict:
     """Open the shop's queue socket, join a customer, return the update that shows them."""
-    async with aiohttp.ClientSession() as session, session.ws_connect(
-        f"ws://127.0.0.1:{port}/ws/queue/1", heartbeat=None
-    ) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"ws://127.0.0.1:{port}/ws/queue/1", heartbeat=None) as ws,
+    ):
         first = await ws.receive_json(timeout=10)
         assert first["type"] == "queue_update" and first["shop_id"] == 1
         async with session.post(
             f"http://127.0.0.1:{port}/api/v1/shops/1/queue",
-            json={"full_name": full_name}, headers={"Authorization": f"Bearer {token}"},
+            json={"full_name": full_name},
+            headers={"Authorization": f"Bearer {token}"},
         ) as resp:
             assert resp.status == 201, await resp.text()
             joined = await resp.json()
@@ -264,7 +294,8 @@ def test_binary_serves_from_an_empty_home_and_keeps_a_customer_across_restart(
         unpack_dir = first.unpack_dir
         unpacked = tree(unpack_dir)
         assert set(unpacked) == expected_files, (
-            f"unexpected files in the unpack folder: {set(unpacked) - expected_files}")
+            f"unexpected files in the unpack folder: {set(unpacked) - expected_files}"
+        )
         client = Client(first.port, timeout=10)
 
         health = client.get("/api/v1/health")
@@ -278,8 +309,14 @@ def test_binary_serves_from_an_empty_home_and_keeps_a_customer_across_restart(
             if (WEB / filename).is_file():
                 assert client.get(route).status == 200, route
         for folder in ("lib", "vendor", "assets"):
-            sample = next((p for p in sorted((WEB / folder).rglob("*"))
-                           if p.is_file() and not p.name.startswith(".")), None)
+            sample = next(
+                (
+                    p
+                    for p in sorted((WEB / folder).rglob("*"))
+                    if p.is_file() and not p.name.startswith(".")
+                ),
+                None,
+            )
             if sample is not None:
                 url = "/" + sample.relative_to(WEB).as_posix()
                 got = client.get(url)
@@ -306,8 +343,7 @@ def test_binary_serves_from_an_empty_home_and_keeps_a_customer_across_restart(
 
     # Data went to the per-user folder under this HOME, and nowhere else.
     assert (data_dir / "kiosk.sqlite3").is_file(), sorted(machine.home.rglob("*"))
-    outside = [p for p in machine.home.rglob("*")
-               if p.is_file() and data_dir not in p.parents]
+    outside = [p for p in machine.home.rglob("*") if p.is_file() and data_dir not in p.parents]
     assert outside == [], f"files written outside {data_dir}: {outside}"
 
     again = start(machine, binary)
@@ -354,14 +390,17 @@ def test_binary_double_click_serves_on_the_lan_opens_a_clean_browser_and_is_disc
     """
     browser_log = machine.root / "browser.txt"
     browser = machine.root / "browser.sh"
-    browser.write_text(f'#!/bin/sh\n{{ echo "URL=$1"; env; }} > "{browser_log}.part"\n'
-                       f'mv "{browser_log}.part" "{browser_log}"\n')
+    browser.write_text(
+        f'#!/bin/sh\n{{ echo "URL=$1"; env; }} > "{browser_log}.part"\n'
+        f'mv "{browser_log}.part" "{browser_log}"\n'
+    )
     browser.chmod(0o755)
     with netns.lab() as lab:
         shop_pc, tablet = lab.pair()
         tmpdir = machine.unpack_root("double-click")
-        appliance = NsProcess(shop_pc, [str(binary)],
-                              {**machine.env(tmpdir), "BROWSER": f"{browser} %s"})
+        appliance = NsProcess(
+            shop_pc, [str(binary)], {**machine.env(tmpdir), "BROWSER": f"{browser} %s"}
+        )
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
             while not browser_log.exists() or "mDNS: registered" not in appliance.stderr_tail():
@@ -377,7 +416,9 @@ def test_binary_double_click_serves_on_the_lan_opens_a_clean_browser_and_is_disc
             result = subprocess.run(
                 ["ip", "netns", "exec", tablet.name, str(binary), "discover", "--timeout", "3"],
                 env=machine.env(machine.unpack_root("discover")),
-                capture_output=True, text=True, timeout=60,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
             assert result.returncode == 0, result.stderr
             found = [ln.split("\t") for ln in result.stdout.splitlines()]

@@ -16,9 +16,11 @@ def test_token_create_prints_the_token_last_and_it_works_while_serving(tmp_path)
         assert token.startswith("qk_") and len(token) > 30
         resp = srv.client().post("/api/v1/shops/1/queue/call-next", token=token)
         assert resp.status == 404 and resp.error_code == "not_found"  # authorized, nobody waits
-        stored = sqlite3.connect(tmp_path / "kiosk.sqlite3").execute(
-            "SELECT name, role, token_hash FROM token"
-        ).fetchall()
+        stored = (
+            sqlite3.connect(tmp_path / "kiosk.sqlite3")
+            .execute("SELECT name, role, token_hash FROM token")
+            .fetchall()
+        )
         assert ("Front desk", "staff") in [(n, r) for n, r, _ in stored]
         assert all(token not in h for _, _, h in stored)  # only a hash is kept
     finally:
@@ -28,7 +30,9 @@ def test_token_create_prints_the_token_last_and_it_works_while_serving(tmp_path)
 def test_token_create_refuses_unknown_role(tmp_path):
     out = subprocess.run(
         kiosk_cmd("token", "create", "--role", "root", "--data-dir", str(tmp_path)),
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode != 0 and "invalid choice" in out.stderr
 
@@ -43,7 +47,9 @@ def test_backup_is_a_consistent_copy_taken_while_serving(tmp_path):
         target = tmp_path / "copy.sqlite3"
         out = subprocess.run(
             kiosk_cmd("backup", str(target), "--data-dir", str(tmp_path / "data")),
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert out.returncode == 0, out.stderr
         copy = sqlite3.connect(target)
@@ -53,7 +59,9 @@ def test_backup_is_a_consistent_copy_taken_while_serving(tmp_path):
         # Refuses to overwrite an existing file rather than clobber an older backup.
         again = subprocess.run(
             kiosk_cmd("backup", str(target), "--data-dir", str(tmp_path / "data")),
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert again.returncode == 1 and "exists" in again.stderr
     finally:
@@ -63,7 +71,9 @@ def test_backup_is_a_consistent_copy_taken_while_serving(tmp_path):
 def test_backup_without_a_database_says_so(tmp_path):
     out = subprocess.run(
         kiosk_cmd("backup", str(tmp_path / "x.sqlite3"), "--data-dir", str(tmp_path / "none")),
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 1 and "no database" in out.stderr
 
@@ -89,11 +99,18 @@ def test_demo_fills_an_empty_shop_once(tmp_path):
 
 
 def test_environment_variables_set_port_and_data_dir(tmp_path):
-    env = {**os.environ, "KIOSK_PORT": "0", "KIOSK_DATA_DIR": str(tmp_path / "envdata"),
-           "KIOSK_HOST": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "KIOSK_PORT": "0",
+        "KIOSK_DATA_DIR": str(tmp_path / "envdata"),
+        "KIOSK_HOST": "127.0.0.1",
+    }
     proc = subprocess.Popen(
-        kiosk_cmd("serve", "--no-mdns", "--no-browser"), env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        kiosk_cmd("serve", "--no-mdns", "--no-browser"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         line = proc.stdout.readline().strip()

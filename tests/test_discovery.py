@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kiosk.appliance import discovery
 from tests import netns
+from tests.mdns_child import WATCHER, child_env
 from tests.netns import Namespace, NsProcess
-
-REPO = Path(__file__).resolve().parents[1]
 
 # An appliance in a child process: prints one JSON line once start() returned,
 # another after close(), and closes when its stdin does (or on SIGTERM).
@@ -64,61 +61,8 @@ ADVERTISER = textwrap.dedent(
     """
 )
 
-# A LAN client that reports every add/update/remove of both service types,
-# resolved, as JSON lines, until its stdin closes.
-WATCHER = textwrap.dedent(
-    """
-    import asyncio, json, sys
-    from zeroconf import ServiceStateChange
-    from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
-
-    TYPES = ["_queue-kiosk._tcp.local.", "_http._tcp.local."]
-
-    async def main():
-        aiozc = AsyncZeroconf()
-        tasks = set()
-
-        async def report(service_type, name, change):
-            event = {"event": change.name.lower(), "type": service_type, "name": name}
-            if change is not ServiceStateChange.Removed:
-                info = AsyncServiceInfo(service_type, name)
-                if not await info.async_request(aiozc.zeroconf, 3000):
-                    return
-                event.update(
-                    host=info.server,
-                    port=info.port,
-                    addresses=info.parsed_scoped_addresses(),
-                    txt=info.decoded_properties,
-                )
-            print(json.dumps(event), flush=True)
-
-        def on_change(zeroconf, service_type, name, state_change):
-            task = asyncio.ensure_future(report(service_type, name, state_change))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-
-        browser = AsyncServiceBrowser(aiozc.zeroconf, TYPES, handlers=[on_change])
-        print(json.dumps({"event": "ready"}), flush=True)
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-        await reader.read()
-        await browser.async_cancel()
-        await aiozc.async_close()
-
-    asyncio.run(main())
-    """
-)
-
 KIOSK = discovery.KIOSK_SERVICE
 HTTP = discovery.HTTP_SERVICE
-
-
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 @pytest.fixture
@@ -127,7 +71,7 @@ def spawn() -> Iterator[Callable[[Namespace, str, list[str]], NsProcess]]:
     children: list[NsProcess] = []
 
     def start(ns: Namespace, script: str, args: list[str]) -> NsProcess:
-        child = NsProcess(ns, [sys.executable, "-c", script, *args], _child_env())
+        child = NsProcess(ns, [sys.executable, "-c", script, *args], child_env())
         children.append(child)
         return child
 
@@ -202,19 +146,25 @@ def full_name(event: dict[str, Any], type_: str) -> str:
 # --- network: two namespaces on one link -------------------------------------
 
 
+def watched_appliance(
+    lab: netns.Lab, spawn: Callable[..., NsProcess], **advertiser: Any
+) -> tuple[Namespace, NsProcess, NsProcess, dict[str, Any]]:
+    """A tablet watching (resolving) from one namespace, then an appliance advertising
+    with these arguments from the other: (shop PC, watcher, appliance, its "started")."""
+    shop_pc, tablet = lab.pair()
+    watcher = spawn(tablet, WATCHER, ["--resolve"])
+    wait_for_event(watcher, lambda e: e["event"] == "ready", timeout=10)
+    appliance = spawn(shop_pc, ADVERTISER, advertiser_args(**advertiser))
+    started = wait_for_event(appliance, lambda e: e["event"] == "started", timeout=20)
+    return shop_pc, watcher, appliance, started
+
+
 def test_advertised_appliance_is_resolved_from_the_lan_and_gone_after_close(
     lab: netns.Lab, spawn: Callable[..., NsProcess]
 ) -> None:
-    shop_pc, tablet = lab.pair()
-    watcher = spawn(tablet, WATCHER, [])
-    wait_for_event(watcher, lambda e: e["event"] == "ready", timeout=10)
-
-    appliance = spawn(
-        shop_pc,
-        ADVERTISER,
-        advertiser_args(port=8123, install_id="A1B2C3D4E5", version="1.2.3", shop_id=7),
+    shop_pc, watcher, appliance, started = watched_appliance(
+        lab, spawn, port=8123, install_id="A1B2C3D4E5", version="1.2.3", shop_id=7
     )
-    started = wait_for_event(appliance, lambda e: e["event"] == "started", timeout=20)
     assert started["registered"]
     assert started["host"] == "queue-a1b2c3.local."
     assert set(started["names"]) == {KIOSK, HTTP}
@@ -296,15 +246,9 @@ def test_second_appliance_with_the_same_name_gets_a_distinct_name_and_host(
 
 
 def test_address_change_is_reannounced(lab: netns.Lab, spawn: Callable[..., NsProcess]) -> None:
-    shop_pc, tablet = lab.pair()
-    watcher = spawn(tablet, WATCHER, [])
-    wait_for_event(watcher, lambda e: e["event"] == "ready", timeout=10)
-    appliance = spawn(
-        shop_pc,
-        ADVERTISER,
-        advertiser_args(port=8000, install_id="c0ffee", version="1", watch_interval=0.3),
+    shop_pc, watcher, appliance, started = watched_appliance(
+        lab, spawn, port=8000, install_id="c0ffee", version="1", watch_interval=0.3
     )
-    started = wait_for_event(appliance, lambda e: e["event"] == "started", timeout=20)
     kiosk_name = full_name(started, KIOSK)
     wait_for_event(watcher, lambda e: e.get("name") == kiosk_name, timeout=10)
 

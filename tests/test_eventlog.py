@@ -14,7 +14,8 @@ def _events(server, after: int = 0) -> list[dict]:
     try:
         rows = conn.execute(
             "SELECT seq, at, shop_id, type, actor, topics, data FROM event WHERE seq > ? "
-            "ORDER BY seq", (after,),
+            "ORDER BY seq",
+            (after,),
         ).fetchall()
         topics = conn.execute(
             "SELECT seq, topic FROM event_topic WHERE seq > ? ORDER BY seq, topic", (after,)
@@ -25,8 +26,16 @@ def _events(server, after: int = 0) -> list[dict]:
     for seq, topic in topics:
         index.setdefault(seq, []).append(topic)
     return [
-        {"seq": s, "at": at, "shop_id": shop, "type": t, "actor": orjson.loads(a),
-         "topics": orjson.loads(tp), "data": orjson.loads(d), "indexed": index.get(s, [])}
+        {
+            "seq": s,
+            "at": at,
+            "shop_id": shop,
+            "type": t,
+            "actor": orjson.loads(a),
+            "topics": orjson.loads(tp),
+            "data": orjson.loads(d),
+            "indexed": index.get(s, []),
+        }
         for s, at, shop, t, a, tp, d in rows
     ]
 
@@ -38,8 +47,9 @@ def test_each_write_appends_exactly_one_rich_event(server):
     token = make_token(server.data_dir, "staff", "Chair 2 tablet")
     staff = server.client()
     staff.token = token
-    joined = staff.post(f"/api/v1/shops/{shop['id']}/queue", {"full_name": "Eve Adams",
-                                                             "phone": "555-0199"}).body
+    joined = staff.post(
+        f"/api/v1/shops/{shop['id']}/queue", {"full_name": "Eve Adams", "phone": "555-0199"}
+    ).body
     called = staff.post(f"/api/v1/shops/{shop['id']}/queue/call-next").body
 
     events = _events(server, start)

@@ -47,10 +47,10 @@ from kiosk.domain.tickets import CALLED, CHECKED_IN, IN_SERVICE, OPEN
 from kiosk.services import appointments, context, queue, rows, shops, views
 from kiosk.store import eventlog
 from kiosk.store.database import Outcome
-from kiosk.store.schema import open_database
 from kiosk.store.eventlog import Actor
 from kiosk.store.models import Appointment, EventTopic, QueueEntry, Shop, database
 from kiosk.store.models import Event as EventRow
+from kiosk.store.schema import open_database
 
 STAFF = context.Ctx(Actor(role="staff", token_id=7, name="front desk", address="127.0.0.1"))
 KIOSK = context.Ctx(Actor(role="kiosk", token_id=8, name="tablet", address="10.0.0.5"))
@@ -482,9 +482,7 @@ class QueueMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         entry = self.entries[entry_id]
         if entry["status"] not in OPEN:
-            self._run(
-                queue.leave_by_claim, KIOSK, self.claims[entry_id], expect=InvalidTransition
-            )
+            self._run(queue.leave_by_claim, KIOSK, self.claims[entry_id], expect=InvalidTransition)
             return
         self._run(
             queue.leave_by_claim,

@@ -32,8 +32,12 @@ def raw(server: Server, method: str, path: str, body=None, headers=None):
     """A request with exactly the headers given (cookies, Origin), nothing added."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        conn.request(method, path, body=orjson.dumps(body) if body is not None else None,
-                     headers={"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            method,
+            path,
+            body=orjson.dumps(body) if body is not None else None,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         resp = conn.getresponse()
         data = resp.read()
         return resp.status, (orjson.loads(data) if data[:1] in (b"{", b"[") else data), resp
@@ -81,8 +85,11 @@ def test_owner_claims_from_the_pc_and_gets_a_strict_httponly_session(srv):
 
 def test_pins_are_stored_as_salted_slow_hashes(srv):
     claim(srv)
-    rows = sqlite3.connect(srv.data_dir / "kiosk.sqlite3").execute(
-        "SELECT pin_hash FROM staff").fetchall()
+    rows = (
+        sqlite3.connect(srv.data_dir / "kiosk.sqlite3")
+        .execute("SELECT pin_hash FROM staff")
+        .fetchall()
+    )
     assert rows and all(OWNER_PIN not in h and h.startswith("scrypt$") for (h,) in rows)
 
 
@@ -90,9 +97,21 @@ def test_nobody_else_on_the_lan_can_claim_without_the_printed_link(tmp_path):
     """The appliance runs in one namespace, a 'customer phone' in another."""
     with netns.lab() as lab:
         shop, phone = lab.pair()
-        proc = netns.NsProcess(shop, kiosk_cmd(
-            "serve", "--host", "0.0.0.0", "--port", "8731", "--data-dir", str(tmp_path),
-            "--no-mdns", "--no-browser"), env=_env())
+        proc = netns.NsProcess(
+            shop,
+            kiosk_cmd(
+                "serve",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "8731",
+                "--data-dir",
+                str(tmp_path),
+                "--no-mdns",
+                "--no-browser",
+            ),
+            env=_env(),
+        )
         try:
             lines = [proc.read_line(30), proc.read_line(30)]
             link = next(line for line in lines if line and "setup=" in line)
@@ -100,10 +119,15 @@ def test_nobody_else_on_the_lan_can_claim_without_the_printed_link(tmp_path):
             address = shop.addresses[0]
             with netns.entered(phone):
                 refused = _post(address, 8731, "/api/v1/auth/setup", {"pin": "123456"})
-                forged = _post(address, 8731, "/api/v1/auth/setup",
-                               {"pin": "123456", "setup_token": "not-the-secret"})
-                allowed = _post(address, 8731, "/api/v1/auth/setup",
-                                {"pin": "123456", "setup_token": secret})
+                forged = _post(
+                    address,
+                    8731,
+                    "/api/v1/auth/setup",
+                    {"pin": "123456", "setup_token": "not-the-secret"},
+                )
+                allowed = _post(
+                    address, 8731, "/api/v1/auth/setup", {"pin": "123456", "setup_token": secret}
+                )
             assert refused[0] == 403 and forged[0] == 403
             assert allowed[0] == 200 and allowed[1]["staff"]["role"] == "admin"
         finally:
@@ -119,8 +143,9 @@ def _env():
 def _post(host: str, port: int, path: str, body: dict):
     conn = http.client.HTTPConnection(host, port, timeout=15)
     try:
-        conn.request("POST", path, body=orjson.dumps(body),
-                     headers={"Content-Type": "application/json"})
+        conn.request(
+            "POST", path, body=orjson.dumps(body), headers={"Content-Type": "application/json"}
+        )
         resp = conn.getresponse()
         return resp.status, orjson.loads(resp.read())
     finally:
@@ -130,8 +155,9 @@ def _post(host: str, port: int, path: str, body: dict):
 def test_each_staff_member_logs_in_with_a_named_pin_and_the_audit_names_them(srv):
     cookie = claim(srv)
     admin = {"Cookie": f"qk_session={cookie}", "Origin": own_origin(srv)}
-    status, body, _ = raw(srv, "POST", "/api/v1/staff",
-                          {"name": "Sam", "pin": "2468", "role": "staff"}, admin)
+    status, body, _ = raw(
+        srv, "POST", "/api/v1/staff", {"name": "Sam", "pin": "2468", "role": "staff"}, admin
+    )
     assert status == 201, body
     status, body, _ = raw(srv, "POST", "/api/v1/staff", {"name": "Dup", "pin": "2468"}, admin)
     assert status == 409  # a login is a PIN alone: two people cannot share one
@@ -167,10 +193,13 @@ def test_parallel_guesses_cannot_slip_past_the_lockout(srv):
 
     async def burst():
         async with aiohttp.ClientSession() as session:
+
             async def guess(pin):
-                async with session.post(f"{srv.base_url}/api/v1/auth/login",
-                                        json={"pin": pin}) as resp:
+                async with session.post(
+                    f"{srv.base_url}/api/v1/auth/login", json={"pin": pin}
+                ) as resp:
                     return resp.status
+
             return await asyncio.gather(*(guess(f"{i:04d}") for i in range(20)))
 
     statuses = asyncio.run(burst())
@@ -194,8 +223,9 @@ def test_cookie_writes_need_this_servers_origin(srv):
     cookie = {"Cookie": f"qk_session={claim(srv)}"}
     body = {"full_name": "Csrf Victim"}
     missing = raw(srv, "POST", "/api/v1/shops/1/queue/call-next", {}, cookie)
-    foreign = raw(srv, "POST", "/api/v1/shops/1/queue", body,
-                  {**cookie, "Origin": "http://evil.example"})
+    foreign = raw(
+        srv, "POST", "/api/v1/shops/1/queue", body, {**cookie, "Origin": "http://evil.example"}
+    )
     ours = raw(srv, "POST", "/api/v1/shops/1/queue", body, {**cookie, "Origin": own_origin(srv)})
     assert missing[0] == 403 and foreign[0] == 403
     assert foreign[1]["error"]["code"] == "forbidden"
@@ -216,8 +246,14 @@ async def _handshake(server: Server, path: str, headers: dict) -> int:
 
 
 def test_cross_site_websockets_are_refused(srv):
-    paths = ["/ws/queue/1", "/ws/queue/1/", "/ws/appointments/1/", "/api/v1/ws/queue",
-             "/ws/connect", f"/ws?token={srv.token('staff')}"]
+    paths = [
+        "/ws/queue/1",
+        "/ws/queue/1/",
+        "/ws/appointments/1/",
+        "/api/v1/ws/queue",
+        "/ws/connect",
+        f"/ws?token={srv.token('staff')}",
+    ]
     for path in paths:
         assert asyncio.run(_handshake(srv, path, {"Origin": "http://evil.example"})) == 403, path
         assert asyncio.run(_handshake(srv, path, {"Origin": own_origin(srv)})) == 101, path
@@ -253,8 +289,9 @@ def test_pairing_makes_a_kiosk_device_that_can_join_and_nothing_else(srv):
     device_secret, header = session_cookie(resp, "qk_device")
     assert "HttpOnly" in header and "SameSite=Strict" in header
     device = {"Cookie": f"qk_device={device_secret}", "Origin": own_origin(srv)}
-    status, entry, _ = raw(srv, "POST", "/api/v1/shops/1/queue", {"full_name": "Pat Paired"},
-                           device)
+    status, entry, _ = raw(
+        srv, "POST", "/api/v1/shops/1/queue", {"full_name": "Pat Paired"}, device
+    )
     assert status == 201 and entry["source"] == "kiosk"
     status, body, _ = raw(srv, "POST", "/api/v1/shops/1/queue/call-next", {}, device)
     assert status == 403
@@ -273,10 +310,14 @@ def test_a_staff_login_on_a_paired_tablet_leaves_it_paired_after_logout(srv):
     pairing = srv.client("admin").post("/api/v1/pairing", {"role": "kiosk", "name": "Front"})
     _, _, resp = raw(srv, "GET", "/pair/" + pairing.body["url"].rsplit("/pair/", 1)[1])
     device = f"qk_device={session_cookie(resp, 'qk_device')[0]}"
-    _, _, resp = raw(srv, "POST", "/api/v1/auth/login", {"pin": OWNER_PIN},
-                     {"Cookie": device, "Origin": own_origin(srv)})
-    both = {"Cookie": f"{device}; qk_session={session_cookie(resp)[0]}",
-            "Origin": own_origin(srv)}
+    _, _, resp = raw(
+        srv,
+        "POST",
+        "/api/v1/auth/login",
+        {"pin": OWNER_PIN},
+        {"Cookie": device, "Origin": own_origin(srv)},
+    )
+    both = {"Cookie": f"{device}; qk_session={session_cookie(resp)[0]}", "Origin": own_origin(srv)}
     assert raw(srv, "GET", "/api/v1/auth/me", headers=both)[1]["role"] == "admin"
     assert raw(srv, "POST", "/api/v1/auth/logout", headers=both)[0] == 200
     # The browser drops the session cookie; the pairing is still there.
@@ -390,35 +431,45 @@ def test_self_checkin_switched_off_refuses_anonymous_joins_but_not_kiosks(srv):
     assert resp.status == 401 and "switched off" in resp.body["error"]["message"]
     assert srv.client("kiosk").post("/api/v1/shops/1/queue", {"full_name": "Desk"}).status == 201
     assert srv.client().get("/api/v1/settings").body == {
-        "self_checkin": False, "display_names": "initial", "display_voice": True}
+        "self_checkin": False,
+        "display_names": "initial",
+        "display_voice": True,
+    }
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"self_checkin": "yes"}, "self_checkin"),
-    ({"display_names": "full"}, "display_names"),
-    ({"allowed_origins": ["javascript:alert(1)"]}, "allowed_origins"),
-    ({"limits": {"ws_burst": 0}}, "limits.ws_burst"),
-    ({"limits": {"nope": 1}}, "limits.nope"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"self_checkin": "yes"}, "self_checkin"),
+        ({"display_names": "full"}, "display_names"),
+        ({"allowed_origins": ["javascript:alert(1)"]}, "allowed_origins"),
+        ({"limits": {"ws_burst": 0}}, "limits.ws_burst"),
+        ({"limits": {"nope": 1}}, "limits.nope"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_field_named(server, changes, field):
     resp = server.client("admin").patch("/api/v1/settings", changes)
     assert resp.status == 422 and resp.body["error"]["details"]["field"] == field
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("GET", "/api/v1/tokens", None),
-    ("POST", "/api/v1/tokens", {"role": "staff"}),
-    ("DELETE", "/api/v1/tokens/1", None),
-    ("GET", "/api/v1/staff", None),
-    ("POST", "/api/v1/staff", {"name": "X", "pin": "1234"}),
-    ("DELETE", "/api/v1/staff/1", None),
-    ("POST", "/api/v1/pairing", {"role": "kiosk"}),
-    ("PATCH", "/api/v1/settings", {"self_checkin": False}),
-    ("GET", "/api/v1/audit", None),
-])
-@pytest.mark.parametrize("role, status", [(None, 401), ("display", 403), ("kiosk", 403),
-                                          ("staff", 403)])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/api/v1/tokens", None),
+        ("POST", "/api/v1/tokens", {"role": "staff"}),
+        ("DELETE", "/api/v1/tokens/1", None),
+        ("GET", "/api/v1/staff", None),
+        ("POST", "/api/v1/staff", {"name": "X", "pin": "1234"}),
+        ("DELETE", "/api/v1/staff/1", None),
+        ("POST", "/api/v1/pairing", {"role": "kiosk"}),
+        ("PATCH", "/api/v1/settings", {"self_checkin": False}),
+        ("GET", "/api/v1/audit", None),
+    ],
+)
+@pytest.mark.parametrize(
+    "role, status", [(None, 401), ("display", 403), ("kiosk", 403), ("staff", 403)]
+)
 def test_admin_endpoints_refuse_lower_roles(server, method, path, body, role, status):
     resp = server.client(role).request(method, path, body)
     assert resp.status == status and resp.error_code in ("unauthorized", "forbidden")
@@ -431,22 +482,37 @@ def test_a_display_client_never_sees_a_phone_number_or_surname(srv):
     staff = srv.client("staff")
     provider = srv.client("admin").post("/api/v1/shops/1/providers", {"name": "Chair 1"}).body
     secret_phone, surname = "+1 555 7788", "Wellington-Smythe"
-    joined = staff.post("/api/v1/shops/1/queue",
-                        {"full_name": f"Arthur {surname}", "phone": secret_phone}).body
+    joined = staff.post(
+        "/api/v1/shops/1/queue", {"full_name": f"Arthur {surname}", "phone": secret_phone}
+    ).body
     today = staff.get("/api/v1/shops/1/queue").body["appointments_today"]["date"]
-    booked = staff.post("/api/v1/appointments", {
-        "provider_id": provider["id"], "date": today,
-        "patient": {"name": f"Beatrix {surname}", "phone": secret_phone, "age": 44,
-                    "gender": "female"}}).body
+    booked = staff.post(
+        "/api/v1/appointments",
+        {
+            "provider_id": provider["id"],
+            "date": today,
+            "patient": {
+                "name": f"Beatrix {surname}",
+                "phone": secret_phone,
+                "age": 44,
+                "gender": "female",
+            },
+        },
+    ).body
     seen: list[str] = []
 
     async def watch():
         async with aiohttp.ClientSession() as session:
             sockets = [
                 await session.ws_connect(f"{srv.base_url}{p}")
-                for p in ("/ws/queue/1", "/ws/queue/1/", "/ws/appointments/1/",
-                          "/api/v1/ws/queue", f"/api/v1/ws/queue/{provider['id']}",
-                          "/ws/connect")
+                for p in (
+                    "/ws/queue/1",
+                    "/ws/queue/1/",
+                    "/ws/appointments/1/",
+                    "/api/v1/ws/queue",
+                    f"/api/v1/ws/queue/{provider['id']}",
+                    "/ws/connect",
+                )
             ]
             await sockets[3].send_json({"action": "subscribe", "date": today})
             await sockets[4].send_json({"action": "subscribe", "date": today})

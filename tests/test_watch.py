@@ -24,8 +24,10 @@ class _Lines:
 def test_watch_prints_the_queue_and_reconnects_after_a_restart(tmp_path):
     srv = Server(tmp_path).start()
     proc = subprocess.Popen(
-        kiosk_cmd("watch", "1", "--url", srv.base_url), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        kiosk_cmd("watch", "1", "--url", srv.base_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     out, err = _Lines(proc.stdout), _Lines(proc.stderr)
     try:
@@ -51,8 +53,12 @@ def test_watch_prints_the_queue_and_reconnects_after_a_restart(tmp_path):
 def test_watch_an_unknown_shop_says_so_and_exits(tmp_path):
     srv = Server(tmp_path).start()
     try:
-        out = subprocess.run(kiosk_cmd("watch", "42", "--url", srv.base_url),
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            kiosk_cmd("watch", "42", "--url", srv.base_url),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert out.returncode == 1 and "no shop 42" in out.stderr
     finally:
         srv.stop()

@@ -14,7 +14,6 @@ event in question) proves everything before it has already been delivered.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -22,10 +21,22 @@ from typing import Any
 import pytest
 
 from tests.kiosk_harness import Server, make_token
-from tests.ws_client import WS, eventually, http, stats
-
-API = "/api/v1"
-_names = itertools.count(1)
+from tests.ws_client import (
+    API,
+    WS,
+    book,
+    entry_in,
+    eventually,
+    http,
+    join,
+    new_provider,
+    new_shop,
+    ok,
+    patch_entry,
+    relay,
+    stats,
+    today_of,
+)
 
 DIALECT_NAMES = {
     "000": "shop_queue_000",
@@ -55,16 +66,10 @@ SEED002_APPOINTMENT_KEYS = {"appointment_id", "slot", "status", "patient", "queu
 SEED002_QUEUE_KEYS = {"position", "checked_in_at", "called_at", "completed_at", "status"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """This module's own appliance, with the 30 s periodic refresh pushed out of the
-    way so message counts and render counts are exact (the refresh has its own test)."""
-    srv = Server(tmp_path_factory.mktemp("kiosk-ws"), extra_args=("--refresh", "3600")).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-        srv.kill()
+# The conftest `server` fixture starts this module's appliance with these flags: the
+# 30 s periodic refresh is pushed out of the way so message counts and render counts
+# are exact (the refresh has its own test).
+SERVER_ARGS = ("--refresh", "3600")
 
 
 @pytest.fixture
@@ -79,83 +84,6 @@ async def ws_open(server):
 
     yield open_
     await asyncio.gather(*(c.close() for c in opened))
-
-
-# ---------------------------------------------------------------- helpers (async HTTP)
-
-
-async def ok(
-    server: Server,
-    method: str,
-    path: str,
-    body: Any = None,
-    role: str | None = "staff",
-    status: int | None = None,
-) -> dict[str, Any]:
-    resp = await http(server, method, path, body, role=role)
-    expected = status or (201 if method == "POST" else 200)
-    assert resp.status == expected, (method, path, resp.status, resp.raw[:500])
-    return resp.body
-
-
-async def new_shop(server: Server) -> dict[str, Any]:
-    return await ok(
-        server,
-        "POST",
-        f"{API}/shops",
-        {"name": f"WS shop {next(_names)}", "timezone": "UTC"},
-        role="admin",
-    )
-
-
-async def new_provider(server: Server, shop_id: int, name: str | None = None) -> dict[str, Any]:
-    name = name or f"Chair {next(_names)}"
-    return await ok(
-        server,
-        "POST",
-        f"{API}/shops/{shop_id}/providers",
-        {"name": name, "code": name[:3].upper(), "specialty": "cuts"},
-        role="admin",
-    )
-
-
-async def join(
-    server: Server, shop_id: int, name: str | None = None, role: str = "kiosk", **fields: Any
-) -> dict[str, Any]:
-    body = {"full_name": name or f"Walker {next(_names)} Smith", **fields}
-    return await ok(server, "POST", f"{API}/shops/{shop_id}/queue", body, role=role)
-
-
-async def patch_entry(server: Server, entry_id: int, **body: Any) -> dict[str, Any]:
-    return await ok(server, "PATCH", f"{API}/queue/{entry_id}", body)
-
-
-async def book(
-    server: Server, provider: dict, day: str, name: str = "Jane Ann Roe", phone: str = "555-7777"
-) -> dict[str, Any]:
-    return await ok(
-        server,
-        "POST",
-        f"{API}/appointments",
-        {
-            "provider_id": provider["id"],
-            "date": day,
-            "patient": {"name": name, "phone": phone, "age": 41, "gender": "f"},
-        },
-    )
-
-
-async def relay(server: Server, type: str = "order_created", **body: Any) -> dict[str, Any]:
-    return await ok(server, "POST", f"{API}/events", {"type": type, **body})
-
-
-async def today_of(server: Server, shop_id: int) -> str:
-    queue = await ok(server, "GET", f"{API}/shops/{shop_id}/queue")
-    return queue["appointments_today"]["date"]
-
-
-def entry_in(update: dict[str, Any], entry_id: int) -> dict[str, Any] | None:
-    return next((e for e in update["queue_items"] if e["id"] == entry_id), None)
 
 
 PRESENCE = ("user_connected", "user_disconnected")

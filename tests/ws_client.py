@@ -4,12 +4,16 @@ Every wait is a wait for a message (or a close) with a timeout, never a sleep
 standing in for one. Each client keeps every message it received, parsed and raw,
 so a test can search all of it afterwards (e.g. for a phone number that must never
 reach an anonymous screen).
+
+`server` is the harness's subprocess `Server` or an in-process `tests.inprocess.Kiosk`:
+both have a `port` and a `token(role)`, and `http` sends each its own way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +23,10 @@ import orjson
 
 from tests.kiosk_harness import Response, Server
 
+API = "/api/v1"
 DEFAULT_TIMEOUT = 5.0
 MAX_MESSAGES = 5000  # no wait loop reads more than this many messages
+_names = itertools.count(1)
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -59,6 +65,7 @@ class WS:
         token: str | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        autoping: bool = True,
         **kw: Any,
     ) -> WS:
         session = aiohttp.ClientSession()
@@ -70,7 +77,7 @@ class WS:
                 ws = await session.ws_connect(
                     f"ws://127.0.0.1:{server.port}{path}",
                     headers=all_headers,
-                    autoping=True,
+                    autoping=autoping,
                     heartbeat=None,
                     max_msg_size=0,
                     **kw,
@@ -219,9 +226,91 @@ async def http(
     role: str | None = "staff",
     token: str | None = None,
 ) -> Response:
-    """The harness's blocking HTTP client, run in a thread so sockets keep reading."""
+    """One request. A subprocess server gets the harness's blocking client, run in a
+    thread so sockets keep reading; an in-process one (tests/inprocess.py) its own
+    aiohttp test client."""
+    if not isinstance(server, Server):
+        return await server.request(method, path, json, role=role, token=token)
     client = server.client(role) if token is None else server.client(None)
     return await asyncio.to_thread(client.request, method, path, json, token=token)
+
+
+# ---------------------------------------------------------------- shops, queues, events
+
+
+async def ok(
+    server: Server,
+    method: str,
+    path: str,
+    body: Any = None,
+    role: str | None = "staff",
+    status: int | None = None,
+) -> dict[str, Any]:
+    """The body of a request that must succeed (201 for a POST, else 200 unless told)."""
+    resp = await http(server, method, path, body, role=role)
+    expected = status or (201 if method == "POST" else 200)
+    assert resp.status == expected, (method, path, resp.status, resp.raw[:500])
+    return resp.body
+
+
+async def new_shop(server: Server) -> dict[str, Any]:
+    return await ok(
+        server,
+        "POST",
+        f"{API}/shops",
+        {"name": f"WS shop {next(_names)}", "timezone": "UTC"},
+        role="admin",
+    )
+
+
+async def new_provider(server: Server, shop_id: int, name: str | None = None) -> dict[str, Any]:
+    name = name or f"Chair {next(_names)}"
+    return await ok(
+        server,
+        "POST",
+        f"{API}/shops/{shop_id}/providers",
+        {"name": name, "code": name[:3].upper(), "specialty": "cuts"},
+        role="admin",
+    )
+
+
+async def join(
+    server: Server, shop_id: int, name: str | None = None, role: str = "kiosk", **fields: Any
+) -> dict[str, Any]:
+    body = {"full_name": name or f"Walker {next(_names)} Smith", **fields}
+    return await ok(server, "POST", f"{API}/shops/{shop_id}/queue", body, role=role)
+
+
+async def patch_entry(server: Server, entry_id: int, **body: Any) -> dict[str, Any]:
+    return await ok(server, "PATCH", f"{API}/queue/{entry_id}", body)
+
+
+async def book(
+    server: Server, provider: dict, day: str, name: str = "Jane Ann Roe", phone: str = "555-7777"
+) -> dict[str, Any]:
+    return await ok(
+        server,
+        "POST",
+        f"{API}/appointments",
+        {
+            "provider_id": provider["id"],
+            "date": day,
+            "patient": {"name": name, "phone": phone, "age": 41, "gender": "f"},
+        },
+    )
+
+
+async def relay(server: Server, type: str = "order_created", **body: Any) -> dict[str, Any]:
+    return await ok(server, "POST", f"{API}/events", {"type": type, **body})
+
+
+async def today_of(server: Server, shop_id: int) -> str:
+    queue = await ok(server, "GET", f"{API}/shops/{shop_id}/queue")
+    return queue["appointments_today"]["date"]
+
+
+def entry_in(update: dict[str, Any], entry_id: int) -> dict[str, Any] | None:
+    return next((e for e in update["queue_items"] if e["id"] == entry_id), None)
 
 
 async def stats(server: Server) -> dict[str, Any]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiohttp import web
+
 from kiosk.domain.errors import Forbidden, Unauthorized
 from kiosk.domain.redaction import FULL, REDACTED, Audience
 from kiosk.store.eventlog import Actor
-
-# Request-scoped keys (request[...]), not app state: who asks, and why a token failed.
-PRINCIPAL = "principal"
-TOKEN_ERROR = "token_error"
 
 ROLES = ("display", "kiosk", "staff", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -53,3 +51,8 @@ def require(principal: Principal, needed: str) -> None:
         f"a {principal.role} token cannot do this; it needs {needed}",
         {"role": principal.role, "needed": needed},
     )
+
+
+# Request-scoped keys (request[...]), not app state: who asks, and why a token failed.
+PRINCIPAL = web.RequestKey("principal", Principal)
+TOKEN_ERROR = web.RequestKey("token_error", str)

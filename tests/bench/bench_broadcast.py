@@ -62,17 +62,20 @@ class Fleet:
 
     async def open(self) -> None:
         for start in range(0, self.n, 100):
-            batch = await asyncio.gather(*(
-                self.session.ws_connect(self.url, compress=0, max_msg_size=0)
-                for _ in range(start, min(self.n, start + 100))
-            ))
+            batch = await asyncio.gather(
+                *(
+                    self.session.ws_connect(self.url, compress=0, max_msg_size=0)
+                    for _ in range(start, min(self.n, start + 100))
+                )
+            )
             self.sockets += batch
         self.tasks = [asyncio.create_task(self._read(ws)) for ws in self.sockets]
 
     async def _read(self, ws) -> None:
         async for message in ws:
-            found = SEQ.search(message.data.encode() if isinstance(message.data, str)
-                               else message.data)
+            found = SEQ.search(
+                message.data.encode() if isinstance(message.data, str) else message.data
+            )
             if not found:
                 continue
             seq = int(found.group(1))
@@ -116,14 +119,18 @@ def stalled_socket(host: str, port: int, path: str) -> socket.socket:
 
 async def run_kiosk(server: Server, n: int, changes: int, stall: bool) -> dict:
     staff = {"Authorization": f"Bearer {server.token('staff')}"}
-    shop = server.client("admin").post(
-        "/api/v1/shops", {"name": f"bench {n}", "timezone": "UTC"}
-    ).body["id"]
+    shop = (
+        server.client("admin")
+        .post("/api/v1/shops", {"name": f"bench {n}", "timezone": "UTC"})
+        .body["id"]
+    )
     async with aiohttp.ClientSession(headers=staff) as http:
         line: deque[int] = deque()
         for i in range(50):
-            async with http.post(f"{server.base_url}/api/v1/shops/{shop}/queue",
-                                 json={"full_name": f"Waiting Customer {i}"}) as resp:
+            async with http.post(
+                f"{server.base_url}/api/v1/shops/{shop}/queue",
+                json={"full_name": f"Waiting Customer {i}"},
+            ) as resp:
                 assert resp.status == 201
                 line.append((await resp.json())["id"])
         rss_before = rss_kb(server.proc.pid)
@@ -138,16 +145,19 @@ async def run_kiosk(server: Server, n: int, changes: int, stall: bool) -> dict:
             gc.disable()  # the load generator's own pauses must not count against anyone
             for i in range(changes):
                 started = time.perf_counter()
-                async with http.post(f"{server.base_url}/api/v1/shops/{shop}/queue",
-                                     json={"full_name": f"Bench Join {i}"}) as resp:
+                async with http.post(
+                    f"{server.base_url}/api/v1/shops/{shop}/queue",
+                    json={"full_name": f"Bench Join {i}"},
+                ) as resp:
                     joined = await resp.json()
                 await asyncio.wait_for(fleet.expect(joined["seq"]), 30)
                 latencies.append(fleet.last_arrival[joined["seq"]] - started)
                 # Keep the line at 50 (the floor's message never grows): the oldest
                 # customer leaves, a broadcast too, waited for but not timed.
                 line.append(joined["id"])
-                async with http.patch(f"{server.base_url}/api/v1/queue/{line.popleft()}",
-                                      json={"status": "LEFT"}) as resp:
+                async with http.patch(
+                    f"{server.base_url}/api/v1/queue/{line.popleft()}", json={"status": "LEFT"}
+                ) as resp:
                     left = await resp.json()
                 await asyncio.wait_for(fleet.expect(left["seq"]), 30)
             cpu = (cpu_seconds(server.proc.pid) - cpu0) / (2 * changes)  # per broadcast
@@ -189,10 +199,12 @@ def pct(values: list[float], q: float) -> float:
 
 def fmt(name: str, result: dict) -> str:
     lat = result["lat"]
-    return (f"{name:<22} p50 {statistics.median(lat) * 1000:7.1f} ms  p90 "
-            f"{pct(lat, 0.90) * 1000:7.1f} ms  p99 "
-            f"{pct(lat, 0.99) * 1000:7.1f} ms  cpu/change {result['cpu'] * 1000:7.2f} ms  "
-            f"mem/socket {result['mem_per_socket_kb']:6.1f} KB")
+    return (
+        f"{name:<22} p50 {statistics.median(lat) * 1000:7.1f} ms  p90 "
+        f"{pct(lat, 0.90) * 1000:7.1f} ms  p99 "
+        f"{pct(lat, 0.99) * 1000:7.1f} ms  cpu/change {result['cpu'] * 1000:7.2f} ms  "
+        f"mem/socket {result['mem_per_socket_kb']:6.1f} KB"
+    )
 
 
 def main() -> None:
@@ -220,13 +232,18 @@ def main() -> None:
                 kiosk = asyncio.run(run_kiosk(server, n, args.changes, stall=False))
                 base = asyncio.run(run_floor(floor_port, floor.pid, n, args.changes, 21000))
                 stalled = asyncio.run(run_kiosk(server, n, args.changes, stall=True))
-                print(f"--- {n} sockets, {args.changes} changes each "
-                      f"(queue_update ~{len(probe.raw) // 1024} KB empty, ~21 KB at 50 entries)")
+                print(
+                    f"--- {n} sockets, {args.changes} changes each "
+                    f"(queue_update ~{len(probe.raw) // 1024} KB empty, ~21 KB at 50 entries)"
+                )
                 print(fmt("floor (pre-built str)", base))
                 print(fmt("kiosk", kiosk))
                 print(fmt("kiosk + 1 stalled", stalled))
-                print(f"ratios kiosk/floor: cpu {kiosk['cpu'] / base['cpu']:.2f}  "
-                      f"p99 {pct(kiosk['lat'], .99) / pct(base['lat'], .99):.2f}", flush=True)
+                print(
+                    f"ratios kiosk/floor: cpu {kiosk['cpu'] / base['cpu']:.2f}  "
+                    f"p99 {pct(kiosk['lat'], 0.99) / pct(base['lat'], 0.99):.2f}",
+                    flush=True,
+                )
         finally:
             floor.terminate()
             server.stop()

@@ -47,9 +47,7 @@ def raw_sqlite_rate(directory: Path, count: int) -> float:
     return count / elapsed
 
 
-async def _lean_client(
-    port: int, token: str, next_request, results: list[int]
-) -> None:
+async def _lean_client(port: int, token: str, next_request, results: list[int]) -> None:
     """One keep-alive HTTP/1.1 connection writing pre-built requests and reading just
     enough of each answer: a real client, but light enough that on two cores the
     server, not the load generator, is what gets measured."""
@@ -120,8 +118,10 @@ def main() -> None:
         server = Server(directory / "appliance").start()
         try:
             token = server.token("kiosk")
-            print(f"disk: {directory}  joins per run: {args.joins}  rounds: {args.rounds}  "
-                  f"line length up to {args.line}")
+            print(
+                f"disk: {directory}  joins per run: {args.joins}  rounds: {args.rounds}  "
+                f"line length up to {args.line}"
+            )
             print(f"{'concurrency':>11} {'API joins/s':>12} {'raw commits/s':>14} {'ratio':>7}")
             for concurrency in args.concurrency:
                 api_runs, raw_runs = [], []
@@ -130,9 +130,13 @@ def main() -> None:
                         new_shop(server, f"bench {concurrency}/{round_no}/{n}")
                         for n in range(-(-args.joins // args.line))
                     ]
-                    api_runs.append(asyncio.run(
-                        api_rate(server.base_url, token, shops, args.joins, concurrency, args.line)
-                    ))
+                    api_runs.append(
+                        asyncio.run(
+                            api_rate(
+                                server.base_url, token, shops, args.joins, concurrency, args.line
+                            )
+                        )
+                    )
                     raw_runs.append(raw_sqlite_rate(directory, args.joins))
                 api, raw = statistics.median(api_runs), statistics.median(raw_runs)
                 print(f"{concurrency:>11} {api:>12.0f} {raw:>14.0f} {api / raw:>7.2f}")
