@@ -1,4 +1,4 @@
-"""The `kiosk` command: serve (the default), token, backup, watch, discover."""
+"""The `kiosk` command: serve (the default), token, admin reset, backup, watch, discover."""
 
 from __future__ import annotations
 
@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--token", default=None, help="a staff token shows full names")
     watch.add_argument("--count", type=int, default=None, help="exit after this many updates")
 
+    admin = commands.add_parser("admin", help="the owner's account")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    reset = admin_commands.add_parser(
+        "reset", help="print a one-time link that sets a new admin PIN (lost PIN, unseen link)"
+    )
+    reset.add_argument(
+        "--port", type=int, default=env_default("PORT", 8000), help="the port the appliance uses"
+    )
+    _data_dir_arg(reset)
+
     backup = commands.add_parser("backup", help="online, consistent copy of the database")
     backup.add_argument("file", type=Path)
     _data_dir_arg(backup)
@@ -109,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return token_create(args)
     if args.command == "backup":
         return backup(args)
+    if args.command == "admin":
+        return admin_reset(args)
     if args.command == "discover":
         return discover(args.timeout)
     if args.command == "watch":
@@ -144,6 +156,7 @@ async def _serve(config: Config) -> None:
     from kiosk.app import make_app
     from kiosk.appliance.advertising import WILDCARD_HOSTS
     from kiosk.keys import PORT, RUNTIME
+    from kiosk.security import setup_link
 
     app = make_app(config)
     # No access log by default: a shop owner reads the log for problems, and a line
@@ -179,6 +192,7 @@ async def _serve(config: Config) -> None:
         # Only someone at this PC sees this link: that is what makes the claim safe.
         first_page = f"{local}/admin?setup={setup_secret}"
         print(f"First run: set the owner's PIN at {first_page}", flush=True)
+        setup_link.write(config.data_dir, first_page)
     if config.open_browser:
         threading.Thread(target=webbrowser.open, args=(first_page,), daemon=True).start()
     try:
@@ -252,6 +266,45 @@ def token_create(args: argparse.Namespace) -> int:
         f"Created {args.role} token #{token.id} ({name}). It is shown only once:", file=sys.stderr
     )
     print(secret, flush=True)
+    return 0
+
+
+RESET_HOURS = 24
+
+
+def admin_reset(args: argparse.Namespace) -> int:
+    """Whoever can run this on the PC can read the database file anyway, so a link
+    printed here gives nothing away; it works once, within a day."""
+    import secrets
+    from datetime import timedelta
+
+    from kiosk.domain import clock
+    from kiosk.security import setup_link
+    from kiosk.security.tokens import hash_secret
+    from kiosk.services import accounts
+    from kiosk.store.models import database
+    from kiosk.store.schema import open_database
+
+    config = replace(Config(), data_dir=_data_dir(args))
+    if not config.db_path.is_file():
+        print(f"no database at {config.db_path}", file=sys.stderr)
+        return 1
+    secret = secrets.token_urlsafe(18)
+    expires = clock.iso_utc(clock.utcnow() + timedelta(hours=RESET_HOURS))
+    open_database(config.db_path)
+    try:
+        with database.atomic():
+            accounts.start_reset(hash_secret(secret), expires)
+    finally:
+        database.close()
+    url = f"http://127.0.0.1:{args.port}/admin?reset={secret}"
+    path = setup_link.write(config.data_dir, url)
+    print(
+        f"Open this link in a browser on this PC to set a new admin PIN (once, within "
+        f"{RESET_HOURS} hours; also in {path}):",
+        file=sys.stderr,
+    )
+    print(url, flush=True)
     return 0
 
 

@@ -145,19 +145,29 @@ def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromiu
     server = fresh_server.start()
     pages = Pages(chromium, server)
     try:
+        # The printed link is also kept in the data folder, for the owner only.
+        link_file = server.data_dir / "setup-link.txt"
+        assert link_file.stat().st_mode & 0o077 == 0
+        link = re.search(r"http://\S+/admin\?setup=([\w-]+)", link_file.read_text())
+        token = link.group(1)
         # The owner's screens before anything is set, at every size (the screenshots):
-        # with the printed link, or without it on the PC itself (loopback).
+        # with the printed link. A browser without it, even on the PC, is told where it is.
         setup_pages = {}
-        for size, path in (
-            ("tablet", "/admin?setup=not-the-printed-one"),
-            ("phone", "/admin?setup=not-the-printed-one"),
-            ("tv", "/admin"),
-        ):
-            page = pages.open(path, size=size, wait_live=False)
+        for size in ("tablet", "phone", "tv"):
+            page = pages.open(f"/admin?setup={token}", size=size, wait_live=False)
             page.locator("#setup-view").wait_for(state="visible", timeout=5000)
             no_overflow(page, f"/admin setup at {size}")
             shot(page, f"admin-setup-{size}")
             setup_pages[size] = page
+        bare = pages.open("/admin", size="tv", wait_live=False)
+        bare.locator("#not-set-up", has_text="setup-link.txt").wait_for(timeout=5000)
+        shot(bare, "admin-not-set-up-tv")
+        # A wrong link is refused by the server, on the PC too.
+        wrong = pages.open("/admin?setup=not-the-printed-one", wait_live=False)
+        wrong.fill("#setup-pin", OWNER_PIN)
+        wrong.fill("#setup-pin2", OWNER_PIN)
+        wrong.click("#setup-save")
+        wrong.locator("#setup-error", has_text="one-time link").wait_for(timeout=5000)
         page = setup_pages["tablet"]
         # Typos are caught before anything is sent.
         page.fill("#setup-name", "Olga")
@@ -168,9 +178,8 @@ def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromiu
         page.fill("#setup-pin", "12")
         page.fill("#setup-pin2", "12")
         page.click("#setup-save")
-        page.locator("#setup-error", has_text="4 to 12 digits").wait_for(timeout=2000)
-        # The page sends the link's token (the server also accepts loopback, so even a
-        # wrong one works here), then the address bar loses it.
+        page.locator("#setup-error", has_text="6 to 12 digits").wait_for(timeout=2000)
+        # The page sends the link's token, then the address bar loses it.
         page.fill("#setup-pin", OWNER_PIN)
         page.fill("#setup-pin2", OWNER_PIN)
         with page.expect_request(lambda r: r.url.endswith("/api/v1/auth/setup")) as sent:
@@ -178,7 +187,7 @@ def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromiu
         assert sent.value.post_data_json == {
             "pin": OWNER_PIN,
             "name": "Olga",
-            "setup_token": "not-the-printed-one",
+            "setup_token": token,
         }
         page.locator("#admin-view").wait_for(state="visible", timeout=5000)
         page.locator("#welcome").wait_for(state="visible")
@@ -193,7 +202,7 @@ def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromiu
         assert page.evaluate("localStorage.getItem('qk.token')") is None
 
         # A second claim is refused, from the page or the API.
-        again = server.client().post("/api/v1/auth/setup", {"pin": "1111"})
+        again = server.client().post("/api/v1/auth/setup", {"pin": "111111"})
         assert again.status == 403 and "already" in again.body["error"]["message"]
         phone = setup_pages["phone"]  # still showing the form it got before the claim
         phone.fill("#setup-pin", "111111")
@@ -214,7 +223,8 @@ def test_first_run_on_the_pc_sets_the_owner_pin_and_drops_the_setup_link(chromiu
         page.reload()
         page.locator("#admin-view").wait_for(state="visible", timeout=5000)
         assert page.locator("#welcome").is_hidden() and page.locator("#claim").is_hidden()
-        assert pages.problems(page, other, *setup_pages.values()) == {}
+        assert not link_file.exists()  # used: nothing left to find
+        assert pages.problems(page, other, bare, *setup_pages.values()) == {}
     finally:
         pages.close()
         server.stop()

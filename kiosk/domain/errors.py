@@ -29,6 +29,16 @@ class Forbidden(KioskError):
     code = "forbidden"
 
 
+class PinChangeRequired(Forbidden):
+    """An admin still on a PIN shorter than the rules now ask for (SPEC §16)."""
+
+    code = "pin_change_required"
+
+
+class UnsupportedMediaType(KioskError):
+    code = "unsupported_media_type"
+
+
 class NotFound(KioskError):
     code = "not_found"
 
@@ -68,12 +78,14 @@ HTTP_STATUS = {
     "bad_json": 400,
     "unauthorized": 401,
     "forbidden": 403,
+    "pin_change_required": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "invalid_transition": 409,
     "stale_version": 409,
     "conflict": 409,
     "too_large": 413,
+    "unsupported_media_type": 415,
     "invalid_field": 422,
     "idempotency_mismatch": 422,
     "rate_limited": 429,

@@ -10,25 +10,35 @@ from typing import Any
 
 from aiohttp import web
 
-from kiosk.domain.errors import Forbidden, InvalidField, RateLimited, Unauthorized
+from kiosk.domain.errors import (
+    Forbidden,
+    InvalidField,
+    RateLimited,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from kiosk.http import validate as v
 from kiosk.http.middleware import SESSION_COOKIE
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of
-from kiosk.keys import DB, LOGIN_GUARD, RUNTIME, TOKENS
-from kiosk.security import pins
-from kiosk.security.origins import is_loopback
-from kiosk.security.principal import ROLES, require
+from kiosk.keys import CONFIG, DB, LOGIN_GUARD, RUNTIME, TOKENS
+from kiosk.security import pins, setup_link
+from kiosk.security.origins import is_loopback, origin_ok
+from kiosk.security.principal import ROLES, at_least, require
+from kiosk.security.tokens import hash_secret
 from kiosk.services import accounts
 
 log = logging.getLogger(__name__)
 
 
 PIN_DIGITS = (4, 12)
+# A new admin PIN (first run, a new admin, a change) has at least this many digits;
+# 4-digit admin PINs from release 1 must be changed at their next sign-in.
+ADMIN_PIN_MIN = 6
 
 
-def _pin(body: dict[str, Any], name: str = "pin") -> str:
+def _pin(body: dict[str, Any], name: str = "pin", *, minimum: int = PIN_DIGITS[0]) -> str:
     pin = body.get(name)
-    low, high = PIN_DIGITS
+    low, high = minimum, PIN_DIGITS[1]
     if (
         not isinstance(pin, str)
         or not pin.isascii()
@@ -64,35 +74,66 @@ def _guarded(request: web.Request) -> str:
     return address
 
 
+def _json_from_this_site(request: web.Request) -> None:
+    """A PIN travels only as JSON from our own pages or a non-browser client: a form
+    post or `no-cors` fetch from another site can send neither the type nor the Origin."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "send this as JSON (Content-Type: application/json)",
+            {"content_type": request.content_type},
+        )
+    if not origin_ok(request):
+        raise Forbidden(
+            "cross-site request refused: only this appliance's own pages may send a PIN",
+            {"origin": request.headers.get("Origin")},
+        )
+
+
+def _signed_in(body: Any, secret: str) -> web.Response:
+    return _with_cookie(body, secret, accounts.SESSION_HOURS * 3600)
+
+
 async def setup(request: web.Request) -> web.Response:
-    """First run: only someone at the PC (loopback) or holding the printed one-time
-    link may claim the appliance and set the admin PIN."""
+    """Set the admin PIN: on first run with the link printed at start, or from the PC
+    itself by a non-browser client; later only with a link from `kiosk admin reset`.
+    A browser always needs the link, even on the PC: any page it opens could be another
+    site's, and loopback says nothing about which one (SPEC §16)."""
+    _json_from_this_site(request)
     runtime = request.app[RUNTIME]
     body = await body_of(request)
-    pin = _pin(body)
+    pin = _pin(body, minimum=ADMIN_PIN_MIN)
     name = v.text(body, "name", required=False, max_len=60) or "Owner"
     offered = body.get("setup_token")
     if offered is not None and not isinstance(offered, str):
         raise InvalidField("setup_token", "must be a string")
     address = _guarded(request)
+    db = request.app[DB]
+    reset_hash = hash_secret(offered) if offered else None
+    reset_ok = reset_hash is not None and await db.run(accounts.reset_pending, reset_hash)
+    if await db.run(accounts.claimed) and not reset_ok:
+        raise Forbidden("this appliance has already been set up; log in with a PIN")
     link_ok = bool(
         offered
         and runtime.setup_secret
         and hmac.compare_digest(offered.encode(), runtime.setup_secret.encode())
     )
-    if not (link_ok or is_loopback(request.remote)):
+    from_pc_without_browser = is_loopback(request.remote) and "Origin" not in request.headers
+    admin_token = at_least(principal_of(request).role, "admin")
+    if not (link_ok or reset_ok or from_pc_without_browser or admin_token):
         raise Forbidden(
-            "setting up this appliance needs the one-time link printed when it "
-            "started, or a browser on the PC itself"
+            "setting up this appliance needs the one-time link printed when it started "
+            f"(also in {setup_link.FILENAME} in its data folder, or from `kiosk admin reset`)"
         )
-    db = request.app[DB]
-    if await db.run(accounts.claimed):
-        raise Forbidden("this appliance has already been set up; log in with a PIN")
     pin_hash = await asyncio.to_thread(pins.hash_pin, pin)
-    result = await db.run(accounts.claim, ctx_of(request), name, pin_hash)
+    if reset_ok:
+        result = await db.run(accounts.reset_admin, ctx_of(request), reset_hash, name, pin_hash)
+        request.app[TOKENS].clear()  # the admin's old sessions ended
+    else:
+        result = await db.run(accounts.claim, ctx_of(request), name, pin_hash)
     request.app[LOGIN_GUARD].succeeded(address)
     runtime.setup_secret = None
-    return _with_cookie({"staff": result["staff"]}, result["secret"], accounts.SESSION_HOURS * 3600)
+    setup_link.remove(request.app[CONFIG].data_dir)
+    return _signed_in({"staff": result["staff"]}, result["secret"])
 
 
 def _matching(pin: str, hashes: list[tuple[int, str]]) -> int | None:
@@ -103,6 +144,7 @@ def _matching(pin: str, hashes: list[tuple[int, str]]) -> int | None:
 
 
 async def login(request: web.Request) -> web.Response:
+    _json_from_this_site(request)
     body = await body_of(request)
     pin = _pin(body)
     address = _guarded(request)
@@ -111,8 +153,35 @@ async def login(request: web.Request) -> web.Response:
     if staff_id is None:
         raise Unauthorized("wrong PIN")
     request.app[LOGIN_GUARD].succeeded(address)
-    result = await db.run(accounts.login, ctx_of(request), staff_id)
-    return _with_cookie({"staff": result["staff"]}, result["secret"], accounts.SESSION_HOURS * 3600)
+    too_short = len(pin) < ADMIN_PIN_MIN
+    result = await db.run(accounts.login, ctx_of(request), staff_id, too_short)
+    return _signed_in({"staff": result["staff"]}, result["secret"])
+
+
+async def change_pin(request: web.Request) -> web.Response:
+    """A signed-in staff member replaces their own PIN (the current one proves it)."""
+    _json_from_this_site(request)
+    principal = principal_of(request)
+    if principal.staff_id is None:
+        raise Unauthorized("sign in with your PIN first")
+    body = await body_of(request)
+    v.only_known(body, {"pin", "new_pin"})
+    pin = _pin(body)
+    new_pin = _pin(body, "new_pin")
+    address = _guarded(request)
+    db = request.app[DB]
+    found = await db.run(accounts.pin_hash_of, principal.staff_id)
+    if found is None or not await asyncio.to_thread(pins.verify_pin, pin, found[1]):
+        raise Unauthorized("wrong PIN")
+    request.app[LOGIN_GUARD].succeeded(address)
+    if found[0] == "admin" and len(new_pin) < ADMIN_PIN_MIN:
+        raise InvalidField("new_pin", f"an admin PIN has at least {ADMIN_PIN_MIN} digits")
+    others = [h for h in await db.run(accounts.pin_hashes) if h[0] != principal.staff_id]
+    taken = await asyncio.to_thread(_matching, new_pin, others) is not None
+    new_hash = await asyncio.to_thread(pins.hash_pin, new_pin)
+    result = await db.run(accounts.change_pin, ctx_of(request), principal.staff_id, new_hash, taken)
+    request.app[TOKENS].clear()  # cached principals still carry "must change"
+    return json_response(result)
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -134,6 +203,7 @@ async def me(request: web.Request) -> web.Response:
             "kind": principal.kind if not principal.anonymous else None,
             "authenticated": not principal.anonymous,
             "claimed": await request.app[DB].run(accounts.claimed),
+            "must_change_pin": principal.must_change_pin,
         }
     )
 
@@ -148,8 +218,8 @@ async def create_staff(request: web.Request) -> web.Response:
     body = await body_of(request)
     v.only_known(body, {"name", "pin", "role"})
     name = v.text(body, "name", max_len=60)
-    pin = _pin(body)
     role = v.choice(body, "role", accounts.STAFF_ROLES, required=False) or "staff"
+    pin = _pin(body, minimum=ADMIN_PIN_MIN if role == "admin" else PIN_DIGITS[0])
     db = request.app[DB]
     hashes = await db.run(accounts.pin_hashes)
     taken = await asyncio.to_thread(_matching, pin, hashes) is not None
@@ -196,6 +266,7 @@ def bind(app: web.Application) -> None:
     r.add_post(f"{p}/auth/login", login)
     r.add_post(f"{p}/auth/logout", logout)
     r.add_get(f"{p}/auth/me", me)
+    r.add_post(f"{p}/auth/pin", change_pin)
     r.add_get(f"{p}/staff", list_staff)
     r.add_post(f"{p}/staff", create_staff)
     r.add_delete(f"{p}/staff/{{staff_id}}", disable_staff)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from kiosk.domain.errors import Forbidden, Unauthorized
+from kiosk.domain.errors import Forbidden, PinChangeRequired, Unauthorized
 from kiosk.domain.redaction import FULL, REDACTED, Audience
 from kiosk.store.eventlog import Actor
 
@@ -22,6 +22,8 @@ class Principal:
     kind: str = "api"  # api | device | session
     staff_id: int | None = None
     via_cookie: bool = False  # cookie-authenticated writes must carry our Origin
+    # An admin whose PIN is shorter than a new admin's may only change it (SPEC §16).
+    must_change_pin: bool = False
 
     @property
     def anonymous(self) -> bool:
@@ -29,7 +31,7 @@ class Principal:
 
     @property
     def audience(self) -> Audience:
-        return FULL if at_least(self.role, "staff") else REDACTED
+        return FULL if at_least(self.role, "staff") and not self.must_change_pin else REDACTED
 
     def actor(self, address: str | None) -> Actor:
         return Actor(role=self.role, token_id=self.token_id, name=self.name, address=address)
@@ -44,6 +46,11 @@ def at_least(role: str, needed: str) -> bool:
 
 def require(principal: Principal, needed: str) -> None:
     if at_least(principal.role, needed):
+        if principal.must_change_pin and at_least(needed, "staff"):
+            raise PinChangeRequired(
+                "choose a new PIN of at least 6 digits first (POST /api/v1/auth/pin)",
+                {"needed": needed},
+            )
         return
     if principal.anonymous:
         raise Unauthorized(f"this needs a {needed} token", {"needed": needed})

@@ -8,6 +8,7 @@ write behind it): callers hash or verify on a worker thread and pass the result 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -19,13 +20,14 @@ from kiosk.security.tokens import hash_secret, new_secret
 from kiosk.services.context import Ctx
 from kiosk.store import eventlog
 from kiosk.store.database import Outcome
-from kiosk.store.models import Pairing, Staff, Token
+from kiosk.store.models import Pairing, Setting, Staff, Token
 
 ADMIN_TOPICS = ["admin"]
 SESSION_HOURS = 16  # a working day on one login
 DEVICE_DAYS = 400  # a paired tablet stays paired (browsers cap cookies near this)
 PAIRING_MINUTES = 10
 STAFF_ROLES = ("staff", "admin")
+RESET_KEY = "setup_reset"
 
 
 def _event(ctx: Ctx, type: str, **data: Any) -> eventlog.Event:
@@ -55,6 +57,7 @@ def staff_dict(staff: Staff) -> dict[str, Any]:
         "role": staff.role,
         "created_at": staff.created_at,
         "disabled": staff.disabled_at is not None,
+        "must_change_pin": bool(staff.must_change_pin),
     }
 
 
@@ -106,14 +109,87 @@ def claim(ctx: Ctx, name: str, pin_hash: str) -> Outcome:
     return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
 
 
-def login(ctx: Ctx, staff_id: int) -> Outcome:
+def login(ctx: Ctx, staff_id: int, pin_too_short: bool = False) -> Outcome:
+    """A PIN login. An admin PIN shorter than a new admin's (set under release 1) still
+    signs in, but marks the admin: until the PIN is changed, that is all they may do."""
     staff = Staff.get_or_none((Staff.id == staff_id) & Staff.disabled_at.is_null())
     if staff is None:
         raise NotFound("that staff member no longer exists")
+    if staff.role == "admin" and pin_too_short and not staff.must_change_pin:
+        staff.must_change_pin = True
+        staff.save()
     token, secret = _session(staff)
     ctx = _as(ctx, staff.role, token.id, staff.name)
     event = _event(ctx, "staff_logged_in", staff=staff_dict(staff))
     return Outcome({"staff": staff_dict(staff), "secret": secret}, (event,))
+
+
+def pin_hash_of(staff_id: int) -> tuple[str, str] | None:
+    """(role, PIN hash) of an active staff member."""
+    return (
+        Staff.select(Staff.role, Staff.pin_hash)
+        .where((Staff.id == staff_id) & Staff.disabled_at.is_null())
+        .tuples()
+        .first()
+    )
+
+
+def change_pin(ctx: Ctx, staff_id: int, pin_hash: str, pin_taken: bool) -> Outcome:
+    staff = Staff.get_or_none((Staff.id == staff_id) & Staff.disabled_at.is_null())
+    if staff is None:
+        raise NotFound("that staff member no longer exists")
+    if pin_taken:
+        raise Conflict("another staff member already has this PIN; choose another")
+    staff.pin_hash = pin_hash
+    staff.must_change_pin = False
+    staff.save()
+    body = staff_dict(staff)
+    return Outcome(body, (_event(ctx, "staff_pin_changed", staff=body),))
+
+
+def start_reset(secret_hash: str, expires_at: str) -> None:
+    """`kiosk admin reset`: a one-time link that lets whoever is at the PC set a new
+    admin PIN (it runs on the PC, where the database file can be read anyway)."""
+    Setting.replace(key=RESET_KEY, value={"hash": secret_hash, "expires_at": expires_at}).execute()
+
+
+def reset_pending(secret_hash: str) -> bool:
+    row = Setting.get_or_none(Setting.key == RESET_KEY)
+    if row is None or row.value.get("expires_at", "") <= iso_utc(utcnow()):
+        return False
+    return hmac.compare_digest(row.value.get("hash", ""), secret_hash)
+
+
+def reset_admin(ctx: Ctx, secret_hash: str, name: str, pin_hash: str) -> Outcome:
+    """Use a reset link once: the first admin gets the new PIN (a new admin if none is
+    left), every session of theirs ends, and the owner is signed in."""
+    if not reset_pending(secret_hash):
+        raise Forbidden("this setup link has expired or was used; run `kiosk admin reset` again")
+    Setting.delete().where(Setting.key == RESET_KEY).execute()
+    staff = (
+        Staff.select()
+        .where((Staff.role == "admin") & Staff.disabled_at.is_null())
+        .order_by(Staff.id)
+        .first()
+    )
+    now = iso_utc(utcnow())
+    ended: list[int] = []
+    if staff is None:
+        staff = Staff.create(name=name, role="admin", pin_hash=pin_hash, created_at=now)
+    else:
+        staff.pin_hash = pin_hash
+        staff.must_change_pin = False
+        staff.save()
+        sessions = Token.select(Token.id).where(
+            (Token.staff == staff.id) & Token.revoked_at.is_null()
+        )
+        ended = [t.id for t in sessions]
+        Token.update(revoked_at=now).where(Token.id.in_(ended)).execute()
+    token, secret = _session(staff)
+    ctx = _as(ctx, staff.role, token.id, staff.name)
+    event = _event(ctx, "admin_pin_reset", staff=staff_dict(staff), ended_token_ids=ended)
+    body = {"staff": staff_dict(staff), "secret": secret, "ended_token_ids": ended}
+    return Outcome(body, (event,))
 
 
 def logout(ctx: Ctx, token_id: int) -> Outcome:
@@ -247,10 +323,14 @@ def find_token(secret_hash: str, now_iso: str) -> Principal | None:
     )
     if token is None:
         return None
+    must_change = token.staff_id is not None and bool(
+        Staff.select(Staff.must_change_pin).where(Staff.id == token.staff_id).scalar()
+    )
     return Principal(
         role=token.role,
         token_id=token.id,
         name=token.name,
         kind=token.kind,
         staff_id=token.staff_id,
+        must_change_pin=must_change,
     )

@@ -159,9 +159,11 @@ class Staff(BaseModel):
     id = AutoField()
     name = TextField()
     role = TextField()  # staff | admin
-    pin_hash = TextField()  # scrypt, salted (auth.hash_pin)
+    pin_hash = TextField()  # scrypt, salted (security/pins.py)
     created_at = TextField()
     disabled_at = TextField(null=True)
+    # Set when an admin signs in with a PIN shorter than a new admin's may be.
+    must_change_pin = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
 
 
 class Token(BaseModel):

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -61,6 +61,11 @@ MIGRATIONS: dict[int, list[str]] = {
         'CREATE TABLE IF NOT EXISTS "pairing" ("code_hash" TEXT NOT NULL PRIMARY KEY, '
         '"role" TEXT NOT NULL, "name" TEXT NOT NULL, "expires_at" TEXT NOT NULL, '
         '"used_at" TEXT)',
+    ],
+    # v4: an admin PIN set under release 1 may be 4 digits; the first sign-in with one
+    # marks it, and until it is changed that session may do nothing else.
+    4: [
+        'ALTER TABLE "staff" ADD COLUMN "must_change_pin" INTEGER NOT NULL DEFAULT 0',
     ],
 }
 

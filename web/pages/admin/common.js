@@ -5,7 +5,9 @@ import { loginUrl } from "/lib/auth.js";
 
 export const SHOP = shopId();
 export const ADDRESS_KEY = "qk.admin.address";
-export const SETUP = param("setup");
+// The link printed at first start, or one from `kiosk admin reset` (a claimed appliance).
+export const SETUP = param("setup") || param("reset");
+export const RESET = param("reset");
 export const PAIRING_MS = 10 * 60 * 1000;
 export const AUDIT_PAGE = 25;
 export const A = { me: null, appliance: null, providers: [], tokens: [], staff: [], settings: null, audit: new Map(), auditEnd: false, pairing: null };
@@ -19,12 +21,14 @@ export function isLoopback(host) {
 
 export function dropSetupParam() {
   const url = new URL(location.href);
-  if (!url.searchParams.has("setup")) return;
+  if (!url.searchParams.has("setup") && !url.searchParams.has("reset")) return;
   url.searchParams.delete("setup");
+  url.searchParams.delete("reset");
   history.replaceState(history.state, "", url.pathname + url.search + url.hash);
 }
 
 export function pinOk(pin) { return /^\d{4,12}$/.test(pin); }
+export function adminPinOk(pin) { return /^\d{6,12}$/.test(pin); }
 
 export async function act(fn, label, button) {
   if (button) button.disabled = true;

@@ -4,8 +4,9 @@ import { getToken } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { whoAmI, requireRole, logout, openedWithToken } from "/lib/auth.js";
-import { A, dropSetupParam, SETUP, SHOP } from "./common.js";
+import { A, dropSetupParam, RESET, SETUP, SHOP } from "./common.js";
 import { showOnly, showSetup } from "./setup.js";
+import { showChangePin } from "./pin.js";
 import { loadAppliance, storedAddress } from "./screens.js";
 import { loadDevices, refreshDevicesSoon, renderDevices } from "./devices.js";
 import { loadStaff } from "./staff.js";
@@ -62,9 +63,15 @@ async function start() {
     showOnly("load-error");
     return;
   }
-  if (me.claimed && SETUP) dropSetupParam();   // a used or stale link: nothing to keep
-  if (me.role === "admin" && !me.tokenRejected) { await showAdmin(me); return; }
-  if (!me.claimed) { showSetup(); return; }
+  if (me.must_change_pin) { showChangePin(); return; }
+  if (me.claimed && SETUP && !RESET) dropSetupParam();   // a used or stale link: nothing to keep
+  if (me.role === "admin" && !me.tokenRejected) {
+    if (RESET) dropSetupParam();   // signed in already: the reset link is not needed
+    await showAdmin(me);
+    return;
+  }
+  // A link from `kiosk admin reset` opens the setup on a claimed appliance too.
+  if (!me.claimed || RESET) { showSetup(); return; }
   if (openedWithToken()) {
     // Scripts and tests open pages with ?token=: say what is wrong instead of leaving.
     setText($("need-admin-why"), me.tokenRejected

@@ -2,18 +2,18 @@
 import { apiFetch, ApiError, setToken } from "/lib/api.js";
 import { $, h, setText, toast } from "/lib/ui.js";
 import { loginUrl } from "/lib/auth.js";
-import { dropSetupParam, isLoopback, pinOk, SETUP } from "./common.js";
+import { adminPinOk, dropSetupParam, SETUP } from "./common.js";
 import { refreshAll, showAdmin } from "./main.js";
 
 // ------------------------------------------------------------------ first run
 
 export function showOnly(id) {
-  for (const v of ["setup-view", "not-set-up", "need-admin", "admin-view", "load-error"]) $(v).hidden = v !== id;
+  for (const v of ["setup-view", "change-pin-view", "not-set-up", "need-admin", "admin-view", "load-error"]) $(v).hidden = v !== id;
 }
 
 export function showSetup() {
-  const allowed = !!SETUP || isLoopback(location.hostname);
-  if (!allowed) { showOnly("not-set-up"); return; }
+  // A browser needs the printed link even on the PC (SPEC §16): without it, explain where it is.
+  if (!SETUP) { showOnly("not-set-up"); return; }
   showOnly("setup-view");
   $("setup-name").focus();
 }
@@ -30,7 +30,7 @@ function setupError(err) {
   if (!(err instanceof ApiError)) return String(err);
   if (err.status === 403) return err.message;
   if (err.status === 429) return `Too many tries. Wait ${err.details.retry_after_s || 30} seconds and try again.`;
-  if (err.status === 422) return "A PIN is 4 to 12 digits.";
+  if (err.status === 422) return "An admin PIN is 6 to 12 digits.";
   if (err.status === 0) return "The appliance cannot be reached right now.";
   return err.message;
 }
@@ -41,7 +41,7 @@ $("setup-form").addEventListener("submit", async (ev) => {
   const pin = $("setup-pin").value.trim();
   const again = $("setup-pin2").value.trim();
   const err = $("setup-error");
-  if (!pinOk(pin)) { setText(err, "The PIN must be 4 to 12 digits (numbers only)."); $("setup-pin").focus(); return; }
+  if (!adminPinOk(pin)) { setText(err, "The PIN must be 6 to 12 digits (numbers only)."); $("setup-pin").focus(); return; }
   if (pin !== again) { setText(err, "The two PINs are not the same. Please type them again."); $("setup-pin2").value = ""; $("setup-pin2").focus(); return; }
   setText(err, "");
   $("setup-save").disabled = true;
@@ -64,7 +64,7 @@ $("setup-form").addEventListener("submit", async (ev) => {
 $("claim-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const pin = $("claim-pin").value.trim();
-  if (!pinOk(pin)) { toast("The PIN must be 4 to 12 digits.", "error"); return; }
+  if (!adminPinOk(pin)) { toast("The PIN must be 6 to 12 digits.", "error"); return; }
   if (pin !== $("claim-pin2").value.trim()) { toast("The two PINs are not the same.", "error"); return; }
   try {
     await claim($("claim-name").value.trim(), pin);

@@ -1,7 +1,7 @@
 // Queue Kiosk — Admin page: staff and their PINs.
 import { apiFetch } from "/lib/api.js";
 import { $, h, toast } from "/lib/ui.js";
-import { A, act, confirmed, pinOk } from "./common.js";
+import { A, act, adminPinOk, confirmed, pinOk } from "./common.js";
 import { loadDevices } from "./devices.js";
 import { loadAudit } from "./audit.js";
 
@@ -52,6 +52,7 @@ $("staff-form").addEventListener("submit", async (ev) => {
   const pin = $("staff-pin").value.trim();
   if (!name) { $("staff-name").focus(); return; }
   if (!pinOk(pin)) { toast("The PIN must be 4 to 12 digits (numbers only).", "error"); $("staff-pin").focus(); return; }
+  if ($("staff-role").value === "admin" && !adminPinOk(pin)) { toast("An admin's PIN must be 6 to 12 digits.", "error"); $("staff-pin").focus(); return; }
   await act(async () => {
     const s = await apiFetch("POST", "/api/v1/staff", { name, pin, role: $("staff-role").value }, { outbox: false });
     ev.target.reset();

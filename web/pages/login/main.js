@@ -109,6 +109,8 @@ $("login").addEventListener("submit", async (ev) => {
       refresh();
       return;
     }
+    // An admin PIN from release 1 is replaced first, on the Admin page (SPEC §16).
+    if (result.staff && result.staff.must_change_pin) { location.replace("/admin"); return; }
     location.replace(NEXT || (role === "admin" ? "/admin" : "/staff"));
     return;
   }
