@@ -1,0 +1,226 @@
+"""What a hostile client found on the sockets, and the fixes (SPEC §15, §16).
+
+- Every client frame takes a token from the socket's message bucket, pings and pongs
+  too: a ping flood is closed with 1008 like a text flood.
+- An unmasked client frame closes the socket with 1002 (RFC 6455 §5.1), however the
+  frames before it were split or sized, and even when it rides behind the handshake.
+- `user:N` is only for the socket whose user is N; `schedules`, `timeoff` and
+  `printer` only for staff, joined or replayed with `?since=`. A refusal is an error
+  in the dialect's shape and the socket stays open.
+- Revoking a token, logging out and disabling a staff member close that principal's
+  sockets at once with 4401, and nothing more reaches them; other sockets stay.
+
+Each test fails without its fix. "Nothing else arrived" is shown by a later marker
+message on the same socket (a pong), never by a sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import struct
+from typing import Any
+
+import pytest
+
+from kiosk.realtime.masking import MaskGuard
+from tests.inprocess import Kiosk
+
+TIMEOUT = 5.0
+REVOKED = 4401
+MAX_FRAMES = 200  # no raw read loop reads more frames than this
+FLOOD = 400  # frames a flood sends at most; the default burst is 100
+
+
+# ---------------------------------------------------------------- a raw client
+
+
+def frame(opcode: int, payload: bytes, *, masked: bool = True, length_bits: int = 0) -> bytes:
+    """One client frame; `length_bits` (16 or 64) forces an extended length field."""
+    first = bytes([0x80 | opcode])
+    mask_bit = 0x80 if masked else 0
+    size = len(payload)
+    if length_bits == 64 or size >= 65536:
+        header = first + bytes([mask_bit | 127]) + struct.pack("!Q", size)
+    elif length_bits == 16 or size >= 126:
+        header = first + bytes([mask_bit | 126]) + struct.pack("!H", size)
+    else:
+        header = first + bytes([mask_bit | size])
+    if not masked:
+        return header + payload
+    key = os.urandom(4)
+    return header + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def text(body: str, **kw: Any) -> bytes:
+    return frame(0x1, body.encode(), **kw)
+
+
+class RawSocket:
+    """A WebSocket client that writes frames byte for byte as a test builds them."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, kiosk: Kiosk, path: str, behind_handshake: bytes = b"") -> RawSocket:
+        reader, writer = await asyncio.open_connection("127.0.0.1", kiosk.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        handshake = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{kiosk.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        writer.write(handshake.encode() + behind_handshake)
+        async with asyncio.timeout(TIMEOUT):
+            head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        return cls(reader, writer)
+
+    async def send(self, *frames: bytes) -> None:
+        self.writer.write(b"".join(frames))
+        await self.writer.drain()
+
+    async def send_bytewise(self, data: bytes) -> None:
+        """One write per byte, so the server may see a header split anywhere."""
+        for i in range(len(data)):
+            self.writer.write(data[i : i + 1])
+            await self.writer.drain()
+
+    async def read_frame(self) -> tuple[int, bytes]:
+        async with asyncio.timeout(TIMEOUT):
+            first, second = await self.reader.readexactly(2)
+            size = second & 0x7F
+            if size == 126:
+                (size,) = struct.unpack("!H", await self.reader.readexactly(2))
+            elif size == 127:
+                (size,) = struct.unpack("!Q", await self.reader.readexactly(8))
+            return first & 0x0F, await self.reader.readexactly(size)
+
+    async def close_code(self) -> tuple[int, list[tuple[int, bytes]]]:
+        """Read up to the server's close frame: its code, and the frames before it."""
+        before = []
+        for _ in range(MAX_FRAMES):
+            opcode, payload = await self.read_frame()
+            if opcode == 0x8:
+                return struct.unpack("!H", payload[:2])[0], before
+            before.append((opcode, payload))
+        raise AssertionError(f"no close frame within {MAX_FRAMES} frames: {before[-5:]}")
+
+    async def expect_pong_text(self) -> None:
+        opcode, payload = await self.read_frame()
+        assert opcode == 0x1 and b'"pong"' in payload, (opcode, payload)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+ROOMS_PING = '{"command": "ping"}'
+
+
+# ---------------------------------------------------------------- 1. pings take tokens
+
+
+@pytest.mark.parametrize("kind", ["ping", "pong"])
+async def test_a_flood_of_control_frames_is_closed_with_1008(inprocess_app: Kiosk, kind: str):
+    kiosk = inprocess_app
+    bystander = await kiosk.ws("/ws/connect")
+    flooder = await kiosk.ws("/ws/connect")
+    send = flooder.ws.ping if kind == "ping" else flooder.ws.pong
+    for _ in range(FLOOD):
+        if flooder.ws.closed:
+            break
+        try:
+            await send(b"x")
+        except ConnectionError:
+            break
+    assert await flooder.closed(TIMEOUT) == 1008
+    await bystander.send({"command": "ping"})
+    await bystander.wait_for("pong")
+
+
+# ---------------------------------------------------------------- 2. masking
+
+
+async def test_an_unmasked_frame_closes_the_socket_with_1002(inprocess_app: Kiosk):
+    sock = await RawSocket.open(inprocess_app, "/ws/connect")
+    try:
+        await sock.send(text(ROOMS_PING))
+        await sock.expect_pong_text()  # masked traffic is served
+        await sock.send(text(ROOMS_PING, masked=False))
+        code, before = await sock.close_code()
+        assert code == 1002
+        assert before == [], "the unmasked ping was answered"
+    finally:
+        sock.close()
+
+
+async def test_an_unmasked_frame_right_behind_the_handshake_closes_1002(inprocess_app: Kiosk):
+    """Bytes sent before our 101 reach the reader early; they are checked too."""
+    early = text(ROOMS_PING) + text(ROOMS_PING, masked=False)
+    sock = await RawSocket.open(inprocess_app, "/ws/connect", behind_handshake=early)
+    try:
+        code, before = await sock.close_code()
+        assert code == 1002
+        assert len(before) == 1 and b'"pong"' in before[0][1], before
+    finally:
+        sock.close()
+
+
+async def test_frame_boundaries_are_followed_across_sizes_and_split_reads(inprocess_app: Kiosk):
+    """Payloads past 125 bytes, 16- and 64-bit lengths, control frames and one-byte
+    writes: every masked frame is served, then the unmasked one closes the socket."""
+    padded = '{"command": "ping", "pad": "' + " " * 300 + '"}'
+    sock = await RawSocket.open(inprocess_app, "/ws/connect")
+    try:
+        await sock.send_bytewise(text(padded) + text(ROOMS_PING, length_bits=16))
+        await sock.expect_pong_text()
+        await sock.expect_pong_text()
+        await sock.send(text(ROOMS_PING, length_bits=64), frame(0x9, b"are you there"))
+        await sock.expect_pong_text()
+        assert await sock.read_frame() == (0xA, b"are you there")
+        await sock.send_bytewise(text(ROOMS_PING) + text(ROOMS_PING, masked=False))
+        code, before = await sock.close_code()
+        assert code == 1002
+        assert len(before) == 1 and b'"pong"' in before[0][1], before
+    finally:
+        sock.close()
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.fed = bytearray()
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        self.fed += data
+        return False, b""
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
+
+    def set_exception(self, exc: BaseException) -> None:
+        self.error = exc
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1000])
+def test_the_guard_passes_every_masked_byte_and_nothing_from_the_unmasked_frame(chunk: int):
+    masked = (
+        text("a" * 5)
+        + text("b" * 200)
+        + text("c" * 70_000)
+        + text("d", length_bits=64)
+        + frame(0x9, b"")
+    )
+    stream = masked + text("evil", masked=False) + text("after")
+    parser, queue = _Parser(), _Queue()
+    guard = MaskGuard(parser, queue)
+    results = [guard.feed_data(stream[i : i + chunk]) for i in range(0, len(stream), chunk)]
+    # A lone first byte of the unmasked frame may have gone ahead in its own read; the
+    # reader can do nothing with one byte of a header.
+    assert parser.fed[: len(masked)] == masked and len(parser.fed) - len(masked) <= 1
+    assert queue.error is not None and queue.error.code == 1002
+    assert results[-1] == (True, b"")
