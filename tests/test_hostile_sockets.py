@@ -26,6 +26,7 @@ import pytest
 
 from kiosk.realtime.masking import MaskGuard
 from tests.inprocess import Kiosk
+from tests.ws_client import WS, relay
 
 TIMEOUT = 5.0
 REVOKED = 4401
@@ -224,3 +225,66 @@ def test_the_guard_passes_every_masked_byte_and_nothing_from_the_unmasked_frame(
     assert parser.fed[: len(masked)] == masked and len(parser.fed) - len(masked) <= 1
     assert queue.error is not None and queue.error.code == 1002
     assert results[-1] == (True, b"")
+
+
+# ---------------------------------------------------------------- 3. private and staff topics
+
+
+async def _channels(kiosk: Kiosk, token: str, since: int | None = None) -> tuple[WS, int]:
+    query = f"/ws?token={token}" + (f"&since={since}" if since is not None else "")
+    sock = await kiosk.ws(query)
+    hello = await sock.expect("connection:established")
+    return sock, hello["payload"]["user_id"]
+
+
+async def _user_id(kiosk: Kiosk, role: str) -> int:
+    sock, user_id = await _channels(kiosk, kiosk.token(role))
+    await sock.close()
+    return user_id
+
+
+async def test_rooms_refuse_another_users_room_and_staff_rooms_to_non_staff(inprocess_app: Kiosk):
+    kiosk = inprocess_app
+    staff_id = await _user_id(kiosk, "staff")
+    await relay(kiosk, "notification", user_id=staff_id, data={"text": "private note"})
+    await relay(kiosk, "schedule_updated", room="schedules", data={"shift": "early"})
+    kiosk_sock = await kiosk.ws("/ws/connect?since=0", kiosk.token("kiosk"))
+    anonymous = await kiosk.ws("/ws/connect?since=0")
+    for sock in (kiosk_sock, anonymous):
+        for room in (f"user:{staff_id}", "schedules", "timeoff", "printer"):
+            await sock.send({"command": "join_room", "room": room})
+            refused = await sock.expect("error", code="forbidden")
+            assert room in refused["message"]
+        await sock.send({"command": "ping"})
+        await sock.expect("pong")  # still open, and nothing was replayed
+        assert "notification" not in sock.types() and "schedule_updated" not in sock.types()
+
+    staff_sock = await kiosk.ws("/ws/connect?since=0", kiosk.token("staff"))
+    await staff_sock.send({"command": "join_room", "room": f"user:{staff_id}"})
+    await staff_sock.expect("room_joined")
+    note = await staff_sock.expect("notification")
+    assert note["data"] == {"text": "private note"}
+    await staff_sock.send({"command": "join_room", "room": "schedules"})
+    await staff_sock.expect("room_joined", room="schedules")
+    await staff_sock.expect("schedule_updated")
+
+
+async def test_channels_refuse_private_and_staff_channels_in_their_own_shape(inprocess_app: Kiosk):
+    kiosk = inprocess_app
+    admin_id = await _user_id(kiosk, "admin")
+    await relay(kiosk, "notification", user_id=admin_id, data={"text": "for the owner"})
+    await relay(kiosk, "time_off_created", room="timeoff", data={"who": "Ann"})
+    sock, own_id = await _channels(kiosk, kiosk.token("display"), since=0)
+    for channels in ([f"user:{admin_id}"], ["timeoff"], ["queue:1", "printer"]):
+        await sock.send({"type": "subscribe", "payload": {"channels": channels}})
+        refused = await sock.expect("error")
+        assert refused["payload"]["code"] == "forbidden", refused
+        assert channels[-1] in refused["payload"]["message"]
+    await sock.send({"type": "subscribe", "payload": {"channels": [f"user:{own_id}"]}})
+    await sock.expect("subscribed")  # its own user channel is fine (already held)
+    assert "notification" not in sock.types() and "time_off_created" not in sock.types()
+
+    admin, _ = await _channels(kiosk, kiosk.token("admin"), since=0)
+    await admin.send({"type": "subscribe", "payload": {"channels": ["timeoff", "schedules"]}})
+    await admin.expect("subscribed")
+    assert (await admin.expect("time_off_created"))["payload"] == {"who": "Ann"}
