@@ -20,13 +20,14 @@ import asyncio
 import base64
 import os
 import struct
+from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
 
 from kiosk.realtime.masking import MaskGuard
 from tests.inprocess import Kiosk
-from tests.ws_client import WS, relay
+from tests.ws_client import API, WS, ok, relay
 
 TIMEOUT = 5.0
 REVOKED = 4401
@@ -288,3 +289,92 @@ async def test_channels_refuse_private_and_staff_channels_in_their_own_shape(inp
     await admin.send({"type": "subscribe", "payload": {"channels": ["timeoff", "schedules"]}})
     await admin.expect("subscribed")
     assert (await admin.expect("time_off_created"))["payload"] == {"who": "Ann"}
+
+
+# ---------------------------------------------------------------- 4. revocation closes at once
+
+
+async def _staff_session(kiosk: Kiosk, pin: str) -> tuple[int, str]:
+    """A new staff member logged in with a PIN: their id and session secret."""
+    staff = await ok(
+        kiosk, "POST", f"{API}/staff", {"name": f"Pat {pin}", "pin": pin}, role="admin"
+    )
+    login = await kiosk.request("POST", f"{API}/auth/login", {"pin": pin}, role=None)
+    assert login.status == 200, login.raw
+    kiosk.client.session.cookie_jar.clear()  # later requests say who they are themselves
+    cookie = SimpleCookie(login.headers["set-cookie"])
+    return staff["id"], cookie["qk_session"].value
+
+
+async def _closes_at_once(kiosk: Kiosk, doomed: WS, bystander: WS, action) -> None:
+    """Run the action; the doomed socket is closed 4401 within a second and hears
+    nothing after it, the bystander hears on."""
+    await action()
+    await relay(kiosk, "order_created", data={"order": 1})
+    assert await doomed.closed(1.0) == REVOKED
+    assert "order_created" not in doomed.types()
+    await bystander.wait_for("order_created")
+
+
+async def test_revoking_a_token_closes_its_sockets_with_4401(inprocess_app: Kiosk):
+    kiosk = inprocess_app
+    made = await ok(kiosk, "POST", f"{API}/tokens", {"role": "staff"}, role="admin")
+    rooms = await kiosk.ws("/ws/connect", made["token"])
+    channels, _ = await _channels(kiosk, made["token"])
+    bystander = await kiosk.ws("/ws/connect", kiosk.token("staff"))
+    await rooms.send({"command": "ping"})
+    await rooms.wait_for("pong")
+
+    async def revoke() -> None:
+        await ok(kiosk, "DELETE", f"{API}/tokens/{made['id']}", role="admin")
+
+    await _closes_at_once(kiosk, rooms, bystander, revoke)
+    assert await channels.closed(1.0) == REVOKED
+    late = await kiosk.ws("/ws/connect", made["token"])  # the token is known to be dead
+    assert await late.closed(1.0) == 1008
+
+
+async def test_logging_out_closes_the_sessions_sockets_with_4401(inprocess_app: Kiosk):
+    kiosk = inprocess_app
+    _, secret = await _staff_session(kiosk, "731904")
+    doomed = await kiosk.ws("/ws/connect", secret)
+    bystander = await kiosk.ws("/ws/connect", kiosk.token("staff"))
+
+    async def logout() -> None:
+        out = await kiosk.request("POST", f"{API}/auth/logout", token=secret)
+        assert out.status == 200, out.raw
+
+    await _closes_at_once(kiosk, doomed, bystander, logout)
+
+
+async def test_disabling_a_staff_member_closes_their_sockets_with_4401(inprocess_app: Kiosk):
+    kiosk = inprocess_app
+    staff_id, secret = await _staff_session(kiosk, "582613")
+    doomed = await kiosk.ws(f"/ws?token={secret}")
+    await doomed.expect("connection:established")
+    bystander = await kiosk.ws("/ws/connect", kiosk.token("staff"))
+
+    async def disable() -> None:
+        await ok(kiosk, "DELETE", f"{API}/staff/{staff_id}", role="admin")
+
+    await _closes_at_once(kiosk, doomed, bystander, disable)
+
+
+async def test_a_handshake_racing_a_revocation_is_closed_as_it_attaches(inprocess_app: Kiosk):
+    """The token was good when the handshake checked it, revoked before the socket
+    joined the hub: the hub remembers the revocation and closes it on arrival."""
+    kiosk = inprocess_app
+    made = await ok(kiosk, "POST", f"{API}/tokens", {"role": "staff"}, role="admin")
+    hub = kiosk.hub
+    attach = hub.attach
+
+    def revoked_meanwhile(conn) -> None:
+        hub.close_tokens([made["id"]])
+        attach(conn)
+
+    hub.attach = revoked_meanwhile
+    try:
+        sock = await kiosk.ws("/ws/connect", made["token"])
+    finally:
+        hub.attach = attach
+    assert await sock.closed(1.0) == REVOKED

@@ -14,7 +14,7 @@ from kiosk.domain.errors import Forbidden, InvalidField, RateLimited, Unauthoriz
 from kiosk.http import validate as v
 from kiosk.http.middleware import SESSION_COOKIE
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of
-from kiosk.keys import DB, LOGIN_GUARD, RUNTIME, TOKENS
+from kiosk.keys import DB, HUB, LOGIN_GUARD, RUNTIME, TOKENS
 from kiosk.security import pins
 from kiosk.security.origins import is_loopback
 from kiosk.security.principal import ROLES, require
@@ -120,6 +120,7 @@ async def logout(request: web.Request) -> web.Response:
     if principal.kind == "session" and principal.token_id is not None:
         await request.app[DB].run(accounts.logout, ctx_of(request), principal.token_id)
         request.app[TOKENS].forget(principal.token_id)
+        request.app[HUB].close_tokens([principal.token_id], reason=b"logged out")
     response = json_response({"logged_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -163,6 +164,7 @@ async def disable_staff(request: web.Request) -> web.Response:
     staff_id = path_id(request, "staff_id")
     result = await request.app[DB].run(accounts.disable_staff, ctx_of(request), staff_id)
     request.app[TOKENS].clear()  # its sessions were revoked: drop every cached token
+    request.app[HUB].close_staff(staff_id)  # and every socket opened with one of them
     return json_response(result)
 
 
@@ -186,6 +188,7 @@ async def revoke_token(request: web.Request) -> web.Response:
     token_id = path_id(request, "token_id")
     result = await request.app[DB].run(accounts.revoke_token, ctx_of(request), token_id)
     request.app[TOKENS].forget(token_id)
+    request.app[HUB].close_tokens([token_id])
     return json_response(result)
 
 

@@ -20,7 +20,7 @@ from kiosk.realtime.dialects.central import Central
 from kiosk.realtime.dialects.channels import Channels, envelope
 from kiosk.realtime.dialects.rooms import Rooms
 from kiosk.realtime.dialects.shop_queue import ShopQueue
-from kiosk.realtime.frames import CLOSE_POLICY, CLOSE_UNKNOWN_SHOP
+from kiosk.realtime.frames import CLOSE_POLICY, CLOSE_REVOKED, CLOSE_UNKNOWN_SHOP
 from kiosk.realtime.masking import MaskCheckedResponse
 from kiosk.security.limits import TokenBucket
 from kiosk.security.origins import origin_ok
@@ -91,6 +91,10 @@ async def _converse(
         hub.send(conn, dialect.error("bad_since", "since must be a non-negative integer seq"))
 
     hub.attach(conn)
+    if hub.revoked(conn):  # revoked while this handshake was under way
+        hub.detach(conn)
+        await ws.close(code=CLOSE_REVOKED, message=b"token revoked")
+        return ws
     app[PRESENCE].opened(hub, conn)
     try:
         if not await _path_is_known(session, params):
@@ -100,6 +104,8 @@ async def _converse(
         bucket = TokenBucket(app[RUNTIME].settings.limits.ws_burst)
         async for msg in ws:
             conn.missed_heartbeats = 0  # anything from the peer proves it is alive
+            if conn.closed:  # the hub is closing it (revoked, too far behind): just drain
+                continue
             # Every frame takes a token, control frames too: a flood of pings costs us
             # a parse and a pong each, and 20 such sockets once starved every screen.
             limits = app[RUNTIME].settings.limits
