@@ -208,7 +208,7 @@ class _Queue:
         self.error = exc
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1000])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1000, 65536])
 def test_the_guard_passes_every_masked_byte_and_nothing_from_the_unmasked_frame(chunk: int):
     masked = (
         text("a" * 5)

@@ -23,6 +23,7 @@ _MASK_BIT = 0x80
 _LENGTH_BITS = 0x7F
 _MASK_KEY_BYTES = 4
 _EXTRA_LENGTH_BYTES = {126: 2, 127: 8}  # a 7-bit length of 126/127 means 16/64 bits follow
+_LONGEST_HEADER = 2 + 8 + _MASK_KEY_BYTES
 
 
 def _header_size(head: bytes | bytearray) -> int:
@@ -61,6 +62,22 @@ class MaskGuard:
                 pos += step
                 continue
             head = self._head
+            if not head and end - pos >= _LONGEST_HEADER:
+                # The common case, a whole header in this read: read it in place.
+                second = data[pos + 1]
+                if not second & _MASK_BIT:
+                    return self._refuse(data, pos)
+                short = second & _LENGTH_BITS
+                if short < 126:
+                    self._skip = short
+                    pos += 2 + _MASK_KEY_BYTES
+                elif short == 126:
+                    self._skip = data[pos + 2] << 8 | data[pos + 3]
+                    pos += 4 + _MASK_KEY_BYTES
+                else:
+                    self._skip = int.from_bytes(data[pos + 2 : pos + 10], "big")
+                    pos += 10 + _MASK_KEY_BYTES
+                continue
             need = 2 if len(head) < 2 else _header_size(head)
             take = min(need - len(head), end - pos)
             head += data[pos : pos + take]
