@@ -650,7 +650,8 @@ async def test_channels_requires_a_good_token(server, ws_open):
 
 
 async def test_channels_connect_subscribe_and_errors(server, ws_open):
-    sock, user_id = await user_id_of(ws_open, server.token("display"))
+    # schedules and timeoff are for staff since SPEC §15 (test_hostile_sockets.py).
+    sock, user_id = await user_id_of(ws_open, server.token("staff"))
     hello = sock.messages[0]
     assert set(hello) >= {"type", "payload", "timestamp", "id"}
 

@@ -20,7 +20,7 @@ from kiosk.domain.errors import (
 from kiosk.http import validate as v
 from kiosk.http.middleware import SESSION_COOKIE
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of
-from kiosk.keys import CONFIG, DB, LOGIN_GUARD, RUNTIME, TOKENS
+from kiosk.keys import CONFIG, DB, HUB, LOGIN_GUARD, RUNTIME, TOKENS
 from kiosk.security import pins, setup_link
 from kiosk.security.origins import is_loopback, origin_ok
 from kiosk.security.principal import ROLES, at_least, require
@@ -127,7 +127,8 @@ async def setup(request: web.Request) -> web.Response:
     pin_hash = await asyncio.to_thread(pins.hash_pin, pin)
     if reset_ok:
         result = await db.run(accounts.reset_admin, ctx_of(request), reset_hash, name, pin_hash)
-        request.app[TOKENS].clear()  # the admin's old sessions ended
+        request.app[TOKENS].clear()  # the admin's old sessions ended, and their sockets too
+        request.app[HUB].close_tokens(result["ended_token_ids"], reason=b"admin PIN reset")
     else:
         result = await db.run(accounts.claim, ctx_of(request), name, pin_hash)
     request.app[LOGIN_GUARD].succeeded(address)
@@ -189,6 +190,7 @@ async def logout(request: web.Request) -> web.Response:
     if principal.kind == "session" and principal.token_id is not None:
         await request.app[DB].run(accounts.logout, ctx_of(request), principal.token_id)
         request.app[TOKENS].forget(principal.token_id)
+        request.app[HUB].close_tokens([principal.token_id], reason=b"logged out")
     response = json_response({"logged_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -233,6 +235,7 @@ async def disable_staff(request: web.Request) -> web.Response:
     staff_id = path_id(request, "staff_id")
     result = await request.app[DB].run(accounts.disable_staff, ctx_of(request), staff_id)
     request.app[TOKENS].clear()  # its sessions were revoked: drop every cached token
+    request.app[HUB].close_staff(staff_id)  # and every socket opened with one of them
     return json_response(result)
 
 
@@ -256,6 +259,7 @@ async def revoke_token(request: web.Request) -> web.Response:
     token_id = path_id(request, "token_id")
     result = await request.app[DB].run(accounts.revoke_token, ctx_of(request), token_id)
     request.app[TOKENS].forget(token_id)
+    request.app[HUB].close_tokens([token_id])
     return json_response(result)
 
 

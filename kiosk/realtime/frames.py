@@ -15,6 +15,7 @@ from aiohttp import web
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_REVOKED = 4401  # the socket's token was revoked, logged out or its staff disabled
 CLOSE_UNKNOWN_SHOP = 4404
 CLOSE_NO_HEARTBEAT = 4408
 PING_FRAME = b"\x89\x00"  # an empty ping, the same bytes for every socket

@@ -9,6 +9,7 @@ shape: dialects render, the hub routes bytes.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from kiosk.realtime.conn import Conn, Group
 from kiosk.realtime.frames import (
     CLOSE_GOING_AWAY,
     CLOSE_NO_HEARTBEAT,
+    CLOSE_REVOKED,
     CLOSE_TRY_AGAIN_LATER,
     PING_FRAME,
     Message,
@@ -27,6 +29,9 @@ from kiosk.realtime.rounds import Dialect, Reader, Rounds
 from kiosk.store.eventlog import Event
 
 MISSED_HEARTBEATS = 2  # SPEC §8: closed after 2 missed
+# A handshake authenticates before its socket is attached, so a revocation can fall in
+# between; revocations are remembered this long to catch such a socket as it attaches.
+REVOKED_MEMORY_S = 60.0
 
 
 class Hub:
@@ -35,6 +40,7 @@ class Hub:
         self.registry = Registry()
         self.outboxes = Outboxes(give_up=self._give_up_on)
         self.rounds = Rounds(read, self.dialects, self.registry, self.outboxes)
+        self._revoked: dict[tuple[str, int], float] = {}  # ("token"|"staff", id) -> when
 
     # ------------------------------------------------------------ membership
 
@@ -114,6 +120,35 @@ class Hub:
         self.detach(conn)
         asyncio.get_running_loop().create_task(close_socket(conn.ws, code, reason))
 
+    # ------------------------------------------------------------ revocation
+
+    def close_tokens(
+        self, token_ids: Iterable[int], code: int = CLOSE_REVOKED, reason: bytes = b"token revoked"
+    ) -> int:
+        """A revoked token's sockets hear nothing more from now on and are closed;
+        returns how many."""
+        keys = {("token", token_id) for token_id in token_ids}
+        return self._close_revoked(keys, code, reason)
+
+    def close_staff(
+        self, staff_id: int, code: int = CLOSE_REVOKED, reason: bytes = b"staff member disabled"
+    ) -> int:
+        """A disabled staff member's sockets (every session of theirs) are closed."""
+        return self._close_revoked({("staff", staff_id)}, code, reason)
+
+    def revoked(self, conn: Conn) -> bool:
+        """Was this socket's token (or its staff member) revoked a moment ago?"""
+        return bool(self._revoked) and not self._revoked.keys().isdisjoint(_revocable(conn))
+
+    def _close_revoked(self, keys: set[tuple[str, int]], code: int, reason: bytes) -> int:
+        now = time.monotonic()
+        self._revoked = {k: t for k, t in self._revoked.items() if now - t < REVOKED_MEMORY_S}
+        self._revoked.update(dict.fromkeys(keys, now))
+        doomed = [conn for conn in self.conns if not keys.isdisjoint(_revocable(conn))]
+        for conn in doomed:
+            self._close(conn, code, reason)
+        return len(doomed)
+
     # ------------------------------------------------------------ liveness and stats
 
     def heartbeat(self) -> None:
@@ -142,3 +177,14 @@ class Hub:
             "renders": sum(self.rounds.renders.values()),
             "last_seq": self.last_seq,
         }
+
+
+def _revocable(conn: Conn) -> set[tuple[str, int]]:
+    """What a revocation may name to reach this socket: its token, its staff member."""
+    principal = conn.principal
+    keys = set()
+    if principal.token_id is not None:
+        keys.add(("token", principal.token_id))
+    if principal.staff_id is not None:
+        keys.add(("staff", principal.staff_id))
+    return keys

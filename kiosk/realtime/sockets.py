@@ -20,7 +20,8 @@ from kiosk.realtime.dialects.central import Central
 from kiosk.realtime.dialects.channels import Channels, envelope
 from kiosk.realtime.dialects.rooms import Rooms
 from kiosk.realtime.dialects.shop_queue import ShopQueue
-from kiosk.realtime.frames import CLOSE_POLICY, CLOSE_UNKNOWN_SHOP
+from kiosk.realtime.frames import CLOSE_POLICY, CLOSE_REVOKED, CLOSE_UNKNOWN_SHOP
+from kiosk.realtime.masking import MaskCheckedResponse
 from kiosk.security.limits import TokenBucket
 from kiosk.security.origins import origin_ok
 from kiosk.security.principal import PRINCIPAL, TOKEN_ERROR
@@ -48,7 +49,7 @@ async def _serve(request: web.Request, dialect_name: str, **params: Any) -> web.
             text=f"at most {limits.ws_per_address} sockets per address",
             headers={"Retry-After": "10"},
         )
-    ws = web.WebSocketResponse(
+    ws = MaskCheckedResponse(
         # The hub pings every socket from one timer and closes those that miss two
         # (cheaper than a timer per socket); so we see pongs ourselves.
         autoping=False,
@@ -90,6 +91,10 @@ async def _converse(
         hub.send(conn, dialect.error("bad_since", "since must be a non-negative integer seq"))
 
     hub.attach(conn)
+    if hub.revoked(conn):  # revoked while this handshake was under way
+        hub.detach(conn)
+        await ws.close(code=CLOSE_REVOKED, message=b"token revoked")
+        return ws
     app[PRESENCE].opened(hub, conn)
     try:
         if not await _path_is_known(session, params):
@@ -99,17 +104,18 @@ async def _converse(
         bucket = TokenBucket(app[RUNTIME].settings.limits.ws_burst)
         async for msg in ws:
             conn.missed_heartbeats = 0  # anything from the peer proves it is alive
-            if msg.type is WSMsgType.PING:
-                await ws.pong(msg.data)
+            if conn.closed:  # the hub is closing it (revoked, too far behind): just drain
                 continue
-            if msg.type is WSMsgType.PONG:
-                continue
+            # Every frame takes a token, control frames too: a flood of pings costs us
+            # a parse and a pong each, and 20 such sockets once starved every screen.
             limits = app[RUNTIME].settings.limits
             if not bucket.take(limits.ws_messages_per_s, limits.ws_burst):
                 hub.detach(conn)
                 await ws.close(code=CLOSE_POLICY, message=b"too many messages")
                 break
-            if msg.type is WSMsgType.TEXT:
+            if msg.type is WSMsgType.PING:
+                await ws.pong(msg.data)
+            elif msg.type is WSMsgType.TEXT:
                 await dialect.receive(session, msg.data)
             elif msg.type is WSMsgType.BINARY:
                 hub.send(conn, dialect.error("binary", "send text (JSON), not binary"))

@@ -10,10 +10,12 @@ import orjson
 from aiohttp import web
 
 from kiosk.domain.redaction import render as redact_for
+from kiosk.domain.topics import topic_refusal
 from kiosk.realtime.conn import Conn, Group
 from kiosk.realtime.frames import Message
 from kiosk.realtime.hub import Hub
 from kiosk.realtime.rounds import Reader
+from kiosk.security.principal import at_least
 
 MAX_ROOMS = 50
 
@@ -81,6 +83,11 @@ def answer_ping(session: Session, text: str, what: str) -> None:
             '{"type": "ping"}',
         }
     )
+
+
+def refusal(conn: Conn, topic: str) -> str | None:
+    """Why this socket may not join or replay `topic` (None: it may)."""
+    return topic_refusal(topic, conn.user_id, at_least(conn.principal.role, "staff"))
 
 
 def visible(value: Any, group: Group) -> Any:

@@ -12,7 +12,14 @@ from typing import Any
 from kiosk.domain.topics import ROOM_NAME
 from kiosk.realtime.conn import BROADCAST, EVENTS, Conn, Group
 from kiosk.realtime.dialects import event_views
-from kiosk.realtime.dialects.base import MAX_ROOMS, Session, SocketDialect, now_iso, parse_object
+from kiosk.realtime.dialects.base import (
+    MAX_ROOMS,
+    Session,
+    SocketDialect,
+    now_iso,
+    parse_object,
+    refusal,
+)
 from kiosk.realtime.frames import Message
 from kiosk.store.eventlog import Event
 
@@ -99,6 +106,12 @@ class Channels(SocketDialect):
                     "unsubscribed", {"channels": channels, "total": len(self._channels_of(conn))}
                 )
             )
+            return
+        # All or nothing, like the channel cap: a client never has to work out which
+        # of its channels went through.
+        refused = [r for r in (refusal(conn, c) for c in dict.fromkeys(channels)) if r]
+        if refused:
+            self._error(session, "forbidden", "; ".join(refused))
             return
         new = [c for c in dict.fromkeys(channels) if c not in self._channels_of(conn)]
         if len(self._channels_of(conn)) + len(new) > MAX_ROOMS:

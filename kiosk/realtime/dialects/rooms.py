@@ -13,7 +13,14 @@ from typing import Any
 from kiosk.domain.topics import ROOM_NAME
 from kiosk.realtime.conn import BROADCAST, EVENTS, Conn, Group
 from kiosk.realtime.dialects import event_views
-from kiosk.realtime.dialects.base import MAX_ROOMS, Session, SocketDialect, now_iso, parse_object
+from kiosk.realtime.dialects.base import (
+    MAX_ROOMS,
+    Session,
+    SocketDialect,
+    now_iso,
+    parse_object,
+    refusal,
+)
 from kiosk.realtime.frames import Message
 from kiosk.realtime.hub import Hub
 from kiosk.store.eventlog import Event
@@ -63,6 +70,10 @@ class Rooms(SocketDialect):
         if command == "leave_room":
             session.hub.unsubscribe(conn, group)
             session.send({"type": "room_left", "room": room, "timestamp": now_iso()})
+            return
+        refused = refusal(conn, room)
+        if refused is not None:
+            self._error(session, refused, "forbidden")
             return
         if room not in self._rooms_of(conn) and len(self._rooms_of(conn)) >= MAX_ROOMS:
             self._error(session, f"at most {MAX_ROOMS} rooms per socket", "too_many_rooms")
