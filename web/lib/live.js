@@ -37,6 +37,9 @@
 //   original Idempotency-Keys).
 // - Close codes 4404 (unknown shop/provider) and 1008 (bad token / policy) set status
 //   'error' and keep retrying slowly.
+// - Close code 4401 (the token or session was revoked, SPEC §16): with opts.onRevoked the
+//   socket stops and calls it (a staff page goes back to the PIN pad); without it, the
+//   socket reconnects as whatever the page's credentials now are.
 //
 // Methods: start(), stop(), send(obj|string) -> boolean (false when not open),
 //          reconnectNow(), pollNow().
@@ -211,6 +214,11 @@ export class LiveSocket {
       if (this.ws !== ws) return;
       this._detach(ws);
       const lived = openedAt.t ? Date.now() - openedAt.t : 0;
+      if (ev.code === 4401 && this.opts.onRevoked) {
+        this.stop();
+        try { this.opts.onRevoked(this); } catch (e) { console.error(e); }
+        return;
+      }
       if (ev.code === 4404 || ev.code === 1008) this._setStatus('error');
       this._afterClose(openedAt.t > 0 && lived >= this.opts.stableMs, ev.code);
     };

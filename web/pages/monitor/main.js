@@ -2,7 +2,7 @@
 import { apiFetch, param, shopId } from "/lib/api.js";
 import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
-import { requireRole, logout } from "/lib/auth.js";
+import { loginUrl, requireRole, logout } from "/lib/auth.js";
 import { statusLabel, localToday } from "/lib/staff-extras.js";
 
 const SHOP = shopId();
@@ -114,6 +114,7 @@ function subscribe() {
 const live = new LiveSocket({
   url: "/api/v1/ws/queue",
   onOpen: () => subscribe(),
+  onRevoked: () => location.assign(loginUrl("staff")),
   onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     if ((msg.type === "snapshot" || msg.type === "update") && msg.data) {

@@ -7,7 +7,7 @@ import { requireRole, logout } from "/lib/auth.js";
 import { S, SHOP, VIEW_KEY } from "./state.js";
 import { apply, providerLabel, refreshProviders } from "./data.js";
 import { render } from "./render.js";
-import { checkSignin } from "./signin.js";
+import { checkSignin, showSignin } from "./signin.js";
 import "./pickers.js";
 import "./actions.js";
 import "./reorder.js";
@@ -52,6 +52,7 @@ export async function start() {
   live = new LiveSocket({
     url: `/ws/queue/${SHOP}/`,
     onMessage: onQueueMessage,
+    onRevoked: () => showSignin("Your sign-in was ended."),
     poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: apply },
   }).start();
   // Notifications (seed 003 rooms): everything sent to everyone, or to this device's user.
