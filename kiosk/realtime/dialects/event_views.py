@@ -62,7 +62,8 @@ def reads_for(group: Group, events: list[Event], mode: str) -> list[tuple]:
     if snapshot is not None and snapshot[0] is queue_snapshot:
         return [snapshot]  # it carries the display settings itself
     reads = [] if snapshot is None else [snapshot]
-    if reads or (mode in (LIVE, REPLAY) and any(relayed(e) for e in events)):
+    if snapshot is not None or (mode in (LIVE, REPLAY) and any(relayed(e) for e in events)):
+        # Names to show, and nothing in what is rendered says how: ask the settings.
         reads += names_reads(group)
     return reads
 
