@@ -11,6 +11,7 @@ from kiosk.domain.errors import InvalidField
 from kiosk.domain.redaction import render
 from kiosk.http import validate as v
 from kiosk.http.requests import (
+    audience_of,
     body_of,
     ctx_of,
     json_response,
@@ -38,7 +39,7 @@ async def list_appointments(request: web.Request) -> web.Response:
     if day is None:
         day = await read(request, views.today_of, shop_id or 1)
     found = await read(request, appointments.list_appointments, day, shop_id, provider_id)
-    return json_response(render(found, principal.audience))
+    return json_response(render(found, audience_of(request)))
 
 
 async def create_appointment(request: web.Request) -> web.Response:

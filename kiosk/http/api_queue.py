@@ -12,7 +12,16 @@ from kiosk.domain import tickets
 from kiosk.domain.errors import InvalidField, NotFound, RateLimited, Unauthorized
 from kiosk.domain.redaction import render
 from kiosk.http import validate as v
-from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of, read, write
+from kiosk.http.requests import (
+    audience_of,
+    body_of,
+    ctx_of,
+    json_response,
+    path_id,
+    principal_of,
+    read,
+    write,
+)
 from kiosk.keys import RUNTIME, SELF_CHECKIN
 from kiosk.security.principal import at_least, require
 from kiosk.services import queue, views
@@ -23,7 +32,7 @@ log = logging.getLogger(__name__)
 async def get_queue(request: web.Request) -> web.Response:
     shop_id = path_id(request, "shop_id")
     snapshot = await read(request, views.queue_snapshot, shop_id)
-    return json_response(render(snapshot, principal_of(request).audience))
+    return json_response(render(snapshot, audience_of(request)))
 
 
 def _self_checkin_limited(request: web.Request, use_case):
@@ -121,7 +130,7 @@ def _claim(request: web.Request) -> str:
 async def get_ticket(request: web.Request) -> web.Response:
     ticket = await read(request, queue.ticket_by_claim, _claim(request))
     # The holder sees their ticket as a display would: the phone may be shared.
-    return json_response(render(ticket, "redacted"))
+    return json_response(render(ticket, audience_of(request, as_display=True)))
 
 
 async def leave_ticket(request: web.Request) -> web.Response:

@@ -11,8 +11,9 @@ import orjson
 from aiohttp import web
 
 from kiosk.domain.errors import InvalidField
+from kiosk.domain.redaction import REDACTED, Audience, render, shown_to
 from kiosk.http import validate as v
-from kiosk.keys import DB
+from kiosk.keys import DB, RUNTIME
 from kiosk.security.principal import PRINCIPAL, Principal
 from kiosk.services.context import Ctx
 from kiosk.store import idempotency
@@ -26,6 +27,13 @@ def json_response(body: Any, status: int = 200) -> web.Response:
 
 def principal_of(request: web.Request) -> Principal:
     return request[PRINCIPAL]
+
+
+def audience_of(request: web.Request, *, as_display: bool = False) -> Audience:
+    """Whom an answer is rendered for: staff see it whole; display-level askers (or,
+    with `as_display`, anyone) as the owner's `display_names` setting says right now."""
+    audience = REDACTED if as_display else principal_of(request).audience
+    return shown_to(audience, request.app[RUNTIME].settings.display_names)
 
 
 def ctx_of(request: web.Request) -> Ctx:
@@ -59,13 +67,19 @@ async def write(request: web.Request, use_case, *args: Any, status: int = 200) -
         b"%s %s\n%s" % (request.method.encode(), request.path_qs.encode(), body)
     ).hexdigest()
     answer = await request.app[DB].run(
-        idempotency.write, scope, key, fingerprint, status, principal.audience, use_case, *args
+        idempotency.write, scope, key, fingerprint, status, use_case, *args
     )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     if answer.seq is not None:
         headers["X-Seq"] = str(answer.seq)
+    # Rendered now, a replay too: the caller's view follows the display_names setting
+    # of this moment, and what is kept for replays is data, not a rendering of it.
+    body = render(answer.value, audience_of(request)) if answer.status < 300 else answer.value
     return web.Response(
-        body=answer.body, status=answer.status, content_type="application/json", headers=headers
+        body=orjson.dumps(body),
+        status=answer.status,
+        content_type="application/json",
+        headers=headers,
     )
 
 

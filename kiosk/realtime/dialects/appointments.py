@@ -10,7 +10,14 @@ from typing import Any
 
 from kiosk.domain import clock
 from kiosk.realtime.conn import SNAPSHOT, Group
-from kiosk.realtime.dialects.base import Session, SocketDialect, answer_ping, failed, visible
+from kiosk.realtime.dialects.base import (
+    Session,
+    SocketDialect,
+    answer_ping,
+    failed,
+    names_reads,
+    visible,
+)
 from kiosk.realtime.frames import Message
 from kiosk.realtime.rounds import INITIAL, LIVE
 from kiosk.services import views
@@ -54,7 +61,8 @@ class Appointments(SocketDialect):
             return []
         if mode not in (LIVE, INITIAL):
             return []
-        return [(views.appointments_snapshot, group.variant, int(group.topic.split(":")[1]))]
+        shop_id = int(group.topic.split(":")[1])
+        return [(views.appointments_snapshot, group.variant, shop_id), *names_reads(group)]
 
     def render(
         self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
@@ -68,6 +76,6 @@ class Appointments(SocketDialect):
             "shop_id": snapshot["shop_id"],
             "date": snapshot["date"],
             "seq": snapshot["seq"],
-            "appointments": visible(snapshot["appointments"], group),
+            "appointments": visible(snapshot["appointments"], group, reads),
         }
         return [Message.of(body, snapshot["seq"], f"{group.topic}:{group.variant}", snapshot=True)]

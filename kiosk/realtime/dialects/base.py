@@ -9,13 +9,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kiosk.domain.redaction import render as redact_for
+from kiosk.domain.redaction import FULL, render, render_relayed, shown_to
 from kiosk.domain.topics import topic_refusal
 from kiosk.realtime.conn import Conn, Group
 from kiosk.realtime.frames import Message
 from kiosk.realtime.hub import Hub
 from kiosk.realtime.rounds import Reader
 from kiosk.security.principal import at_least
+from kiosk.services import settings
 
 MAX_ROOMS = 50
 
@@ -90,8 +91,37 @@ def refusal(conn: Conn, topic: str) -> str | None:
     return topic_refusal(topic, conn.user_id, at_least(conn.principal.role, "staff"))
 
 
-def visible(value: Any, group: Group) -> Any:
-    return redact_for(value, group.audience)
+# The owner's settings as committed, read in a round whose display-level views carry
+# names but no queue snapshot (which has the settings as `display`).
+SETTINGS_READ = (settings.load,)
+
+
+def names_reads(group: Group) -> list[tuple]:
+    """The read a group's rendering needs to know the owner's `display_names`."""
+    return [] if group.audience == FULL else [SETTINGS_READ]
+
+
+def display_names(reads: dict[tuple, Any]) -> str | None:
+    """`display_names` as of this round's reads: the display settings a queue snapshot
+    carries (so its body and its names agree), else the settings read; None when
+    neither was read. A round's reads all concern one topic, so one shop at most."""
+    for result in reads.values():
+        if isinstance(result, dict) and isinstance(result.get("display"), dict):
+            return result["display"].get("display_names")
+    found = reads.get(SETTINGS_READ)
+    return found.display_names if isinstance(found, settings.Settings) else None
+
+
+def visible(value: Any, group: Group, reads: dict[tuple, Any]) -> Any:
+    """Queue and appointment data as the group may see it. For display-level groups
+    the owner's `display_names` comes from the round's own reads, so a change of the
+    setting shows in the next rendering, and nothing known shows no names."""
+    return render(value, shown_to(group.audience, display_names(reads)))
+
+
+def visible_relayed(value: Any, group: Group, reads: dict[tuple, Any]) -> Any:
+    """An integrator's event data as the group may see it (contact keys at any depth)."""
+    return render_relayed(value, shown_to(group.audience, display_names(reads)))
 
 
 def failed(read_result: Any) -> bool:

@@ -13,7 +13,14 @@ from typing import Any
 
 from kiosk.domain import clock
 from kiosk.realtime.conn import SNAPSHOT, Group
-from kiosk.realtime.dialects.base import Session, SocketDialect, failed, parse_object, visible
+from kiosk.realtime.dialects.base import (
+    Session,
+    SocketDialect,
+    failed,
+    names_reads,
+    parse_object,
+    visible,
+)
 from kiosk.realtime.frames import Message
 from kiosk.realtime.rounds import INITIAL, LIVE
 from kiosk.services import views
@@ -156,7 +163,8 @@ class Central(SocketDialect):
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
         if mode not in (LIVE, INITIAL):
             return []
-        return [(views.central_snapshot, group.topic.split(":", 1)[1], group.variant[0])]
+        day = group.topic.split(":", 1)[1]
+        return [(views.central_snapshot, day, group.variant[0]), *names_reads(group)]
 
     def render(
         self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
@@ -175,6 +183,6 @@ class Central(SocketDialect):
         body = {
             "type": "snapshot" if mode == INITIAL else "update",
             "seq": snapshot["seq"],
-            "data": visible(data, group),
+            "data": visible(data, group, reads),
         }
         return [Message.of(body, snapshot["seq"], f"{group.topic}:{group.variant}", snapshot=True)]

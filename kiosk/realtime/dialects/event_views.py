@@ -17,9 +17,11 @@ from kiosk.realtime.dialects.base import (
     Session,
     appointments_topic_shop,
     failed,
+    names_reads,
     queue_topic_shop,
     relayed,
     visible,
+    visible_relayed,
 )
 from kiosk.realtime.rounds import LIVE, REPLAY
 from kiosk.services.views import appointments_today, queue_snapshot
@@ -42,16 +44,28 @@ def private_topic(topic: str) -> bool:
     return topic == BROADCAST or topic.startswith("user:")
 
 
-def reads_for(group: Group, events: list[Event], mode: str) -> list[tuple]:
-    if mode not in (LIVE, REPLAY) or not any(not relayed(e) for e in events):
-        return []
+def _snapshot_read(group: Group, events: list[Event], mode: str) -> tuple | None:
+    """The view a change of the appliance's own data shows on this topic, if any."""
+    if mode not in (LIVE, REPLAY) or all(relayed(e) for e in events):
+        return None
     shop = queue_topic_shop(group.topic)
     if shop is not None:
-        return [(queue_snapshot, shop)]
+        return (queue_snapshot, shop)
     shop = appointments_topic_shop(group.topic)
     if shop is not None:
-        return [(appointments_today, shop)]
-    return []
+        return (appointments_today, shop)
+    return None
+
+
+def reads_for(group: Group, events: list[Event], mode: str) -> list[tuple]:
+    snapshot = _snapshot_read(group, events, mode)
+    if snapshot is not None and snapshot[0] is queue_snapshot:
+        return [snapshot]  # it carries the display settings itself
+    reads = [] if snapshot is None else [snapshot]
+    if snapshot is not None or (mode in (LIVE, REPLAY) and any(relayed(e) for e in events)):
+        # Names to show, and nothing in what is rendered says how: ask the settings.
+        reads += names_reads(group)
+    return reads
 
 
 def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str) -> list[View]:
@@ -62,22 +76,25 @@ def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str)
             out.append(
                 View(
                     event.type,
-                    visible(event.data.get("data", {}), group),
+                    visible_relayed(event.data.get("data", {}), group, reads),
                     event.seq,
                     severity=event.data.get("severity"),
                     room=event.data.get("room"),
                 )
             )
         elif queue_shop is not None and event.type in JOIN_EVENTS:
-            out.append(View("new_entry", visible(event.data["entries"][0], group), event.seq))
-    for read in reads_for(group, events, mode):
-        snapshot = reads.get(read)
-        if failed(snapshot):
-            continue
+            out.append(
+                View("new_entry", visible(event.data["entries"][0], group, reads), event.seq)
+            )
+    read = _snapshot_read(group, events, mode)
+    snapshot = None if read is None else reads.get(read)
+    if not failed(snapshot):
         if queue_shop is not None:
-            out.append(View("queue_update", visible(snapshot, group), snapshot["seq"], True))
+            out.append(View("queue_update", visible(snapshot, group, reads), snapshot["seq"], True))
         else:
-            out.append(View("appointment_update", visible(snapshot, group), snapshot["seq"], True))
+            out.append(
+                View("appointment_update", visible(snapshot, group, reads), snapshot["seq"], True)
+            )
     return out
 
 

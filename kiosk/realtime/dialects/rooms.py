@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.domain.redaction import principal_name
 from kiosk.domain.topics import ROOM_NAME
 from kiosk.realtime.conn import BROADCAST, EVENTS, Conn, Group
 from kiosk.realtime.dialects import event_views
@@ -106,18 +107,28 @@ class Rooms(SocketDialect):
         return messages
 
     def presence(self, hub: Hub, conn: Conn, connected: bool) -> None:
-        """Tell every rooms socket that a user came or went (not part of the log)."""
-        body = {
-            "type": "user_connected" if connected else "user_disconnected",
-            "data": {"user_id": conn.user_id, "name": conn.principal.name},
-            "room": None,
-            "timestamp": now_iso(),
-            "seq": hub.last_seq,
-        }
+        """Tell every rooms socket that a user came or went (not part of the log).
+
+        A token's or staff member's name is for staff screens only: a display-level
+        socket hears that someone came or went, not who (SPEC §16)."""
+        rendered: dict[str, Message] = {}  # one rendering per audience, as for events
         for group in hub.topic_groups(BROADCAST):
             if group.dialect != self.name:
                 continue
-            message = Message.of(body)
+            message = rendered.get(group.audience)
+            if message is None:
+                message = rendered[group.audience] = Message.of(
+                    {
+                        "type": "user_connected" if connected else "user_disconnected",
+                        "data": {
+                            "user_id": conn.user_id,
+                            "name": principal_name(conn.principal.name, group.audience),
+                        },
+                        "room": None,
+                        "timestamp": now_iso(),
+                        "seq": hub.last_seq,
+                    }
+                )
             for member in list(hub.members(group)):
                 if member is not conn:
                     hub.deliver(member, message)

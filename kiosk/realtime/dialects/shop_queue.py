@@ -57,7 +57,7 @@ class ShopQueue(SocketDialect):
         if self.with_new_entry and mode == LIVE:
             for event in events:
                 if event.type in JOIN_EVENTS:
-                    entry = visible(event.data["entries"][0], group)
+                    entry = visible(event.data["entries"][0], group, reads)
                     messages.append(
                         Message.of(
                             {
@@ -72,6 +72,8 @@ class ShopQueue(SocketDialect):
                     )
         if mode in (LIVE, PERIODIC, INITIAL):
             messages.append(
-                Message.of(visible(snapshot, group), snapshot["seq"], group.topic, snapshot=True)
+                Message.of(
+                    visible(snapshot, group, reads), snapshot["seq"], group.topic, snapshot=True
+                )
             )
         return messages
