@@ -443,9 +443,18 @@ def test_the_owners_display_settings_reach_the_tv_live(pages, server):
         assert entry["ticket"] in display.inner_text("#call .ticket")
         assert spoken(display) == []
         assert "Greta" not in body_text(display)
+        # The desk tablet gets no name back either, and greets without one.
+        kiosk = pages.open(f"/kiosk?shop={shop}", size="tablet", role="kiosk")
+        kiosk.click("#go-join")
+        kiosk.fill("#j-name", "Hedy Lamarr")
+        kiosk.locator(".prov").first.click()
+        kiosk.click("#j-submit")
+        kiosk.wait_for_selector("#s-ticket:not([hidden])", timeout=5000)
+        assert kiosk.inner_text("#t-hello") == "You're in!"
+        assert "Hedy" not in body_text(kiosk)
     finally:
         admin.patch("/api/v1/settings", {"display_names": "initial", "display_voice": True})
-    assert pages.problems(display) == {}
+    assert pages.problems(display, kiosk) == {}
 
 
 def test_sound_overlay_appears_when_the_browser_blocks_audio(pages, server):

@@ -243,7 +243,9 @@ function showTicket(entry) {
   }
   state.ticket = entry;
   setText($('t-code'), entry.ticket);
-  setText($('t-hello'), `You're in, ${firstNameInitial(entry.full_name)}!`);
+  // The owner's "tickets only" mode sends no name back (SPEC §16): greet without one.
+  const who = firstNameInitial(entry.full_name);
+  setText($('t-hello'), who ? `You're in, ${who}!` : "You're in!");
   paintTicket(entry);
   clear($('t-qr'));
   if (entry.claim) {
