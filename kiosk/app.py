@@ -67,7 +67,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     # Committed batches reach the hub through this one hand-off, in seq order.
     db = DatabaseThread(config.db_path, asyncio.get_running_loop(), lambda e: hub.publish(e))
-    hub = Hub(db.run, make_dialects())
+    hub = Hub(db.read, make_dialects())
     # Opening and migrating the file happen on the database thread too.
     await asyncio.to_thread(db.start)
     app[DB] = db

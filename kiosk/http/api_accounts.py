@@ -212,7 +212,7 @@ async def me(request: web.Request) -> web.Response:
 
 async def list_staff(request: web.Request) -> web.Response:
     require(principal_of(request), "admin")
-    return json_response(await request.app[DB].run(accounts.list_staff))
+    return json_response(await request.app[DB].read(accounts.list_staff))
 
 
 async def create_staff(request: web.Request) -> web.Response:
@@ -241,7 +241,7 @@ async def disable_staff(request: web.Request) -> web.Response:
 
 async def list_tokens(request: web.Request) -> web.Response:
     require(principal_of(request), "admin")
-    return json_response(await request.app[DB].run(accounts.list_tokens))
+    return json_response(await request.app[DB].read(accounts.list_tokens))
 
 
 async def create_token(request: web.Request) -> web.Response:

@@ -43,7 +43,7 @@ async def get_audit(request: web.Request) -> web.Response:
         raise InvalidField("before", "must be a seq number")
     limit = int(raw_limit)
     before = int(raw_before) if raw_before is not None else None
-    return json_response(await request.app[DB].run(audit.audit, limit, before))
+    return json_response(await request.app[DB].read(audit.audit, limit, before))
 
 
 def bind(app: web.Application) -> None:

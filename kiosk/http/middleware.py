@@ -84,7 +84,7 @@ async def _principal_for(request: web.Request, secret: str) -> Principal | None:
     cache = request.app[TOKENS]
     principal = cache.get(secret_hash)
     if principal is None:
-        principal = await request.app[DB].run(
+        principal = await request.app[DB].read(
             accounts.find_token, secret_hash, clock.iso_utc(clock.utcnow())
         )
         if principal is not None:

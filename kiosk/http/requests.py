@@ -52,7 +52,7 @@ def path_id(request: web.Request, name: str) -> int:
 
 
 async def read(request: web.Request, fn, *args: Any) -> Any:
-    return await request.app[DB].run(fn, *args)
+    return await request.app[DB].read(fn, *args)
 
 
 async def write(request: web.Request, use_case, *args: Any, status: int = 200) -> web.Response:

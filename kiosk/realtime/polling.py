@@ -28,7 +28,7 @@ async def monitor(request: web.Request) -> web.Response:
     shop_id = int_param(raw_shop)
     if raw_shop is not None and shop_id is None:
         raise InvalidField("shop_id", "must be a positive integer id")
-    snapshot = await request.app[DB].run(views.central_snapshot, day, shop_id)
+    snapshot = await request.app[DB].read(views.central_snapshot, day, shop_id)
     return _json({"seq": snapshot["seq"], "data": seed002_data(snapshot)})
 
 

@@ -1,10 +1,15 @@
-"""The one database thread: every database call, group commit, answers after commit.
+"""The database threads: one writer (group commit, answers after commit), one reader.
 
-Every database call runs on a single thread, so the event loop never waits on disk
-and SQLite never sees two writers from this process. Jobs that arrive while a batch
-is being written are committed together in ONE transaction (group commit): each job
-runs in its own savepoint, so a failing job rolls back only itself, and one fsync
-makes the whole batch durable. Callers are answered only after that commit.
+Every write runs on a single thread, so the event loop never waits on disk and SQLite
+never sees two writers from this process. Jobs that arrive while a batch is being
+written are committed together in ONE transaction (group commit): each job runs in
+its own savepoint, so a failing job rolls back only itself, and one fsync makes the
+whole batch durable. Callers are answered only after that commit.
+
+Reads that change nothing (snapshots, listings, the audit trail) run on a second
+thread with its own read-only connection: in WAL mode a reader never blocks the
+writer, so a slow read (a busy day on the central monitor) stalls no join. Each read
+is one transaction, so it sees one committed state, never half of a batch.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,21 @@ class Outcome:
 
     value: Any
     events: tuple[eventlog.Event, ...] = ()
+
+
+class DatabaseClosed(RuntimeError):
+    """A job arrived after `stop()`: it would otherwise wait forever for the thread."""
+
+
+def _open_reader() -> None:
+    database.connect(reuse_if_open=True)
+    # A slip that writes from the reader fails loudly instead of racing the writer.
+    database.execute_sql("PRAGMA query_only = 1")
+
+
+def _read_job(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    with database.atomic():  # one snapshot of the file for the whole read
+        return fn(*args)
 
 
 @dataclass
@@ -64,23 +85,40 @@ class DatabaseThread:
         self._start_error: BaseException | None = None
         self.batches = 0
         self.jobs_done = 0
+        self._reader: ThreadPoolExecutor | None = None
+        self._stopped = False
 
     def start(self) -> None:
         self._thread.start()
         self._ready.wait()
         if self._start_error is not None:
             raise self._start_error
+        # After the writer opened (and migrated) the file: the reader never sees an old schema.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-read")
+        self._reader.submit(_open_reader).result()
 
     def stop(self) -> None:
+        self._stopped = True
+        if self._reader is not None:
+            self._reader.submit(database.close).result()
+            self._reader.shutdown()
         self._jobs.put(None)
         self._thread.join()
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run `fn(*args)` on the database thread; if it returns an Outcome, its events
+        """Run `fn(*args)` on the writer thread; if it returns an Outcome, its events
         are published and its value returned."""
+        if self._stopped:
+            raise DatabaseClosed(f"the database is closed; cannot run {fn.__name__}")
         future = self._loop.create_future()
         self._jobs.put(_Job(fn, args, future))
         return await future
+
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a read that changes nothing on the reader thread, in one transaction."""
+        if self._stopped or self._reader is None:
+            raise DatabaseClosed(f"the database is closed; cannot run {fn.__name__}")
+        return await self._loop.run_in_executor(self._reader, _read_job, fn, args)
 
     def _main(self) -> None:
         try:
