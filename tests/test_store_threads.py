@@ -66,3 +66,34 @@ async def test_a_closed_database_refuses_jobs_at_once(tmp_path):
         await asyncio.wait_for(thread.run(shops.list_shops), WAIT_S)
     with pytest.raises(DatabaseClosed):
         await asyncio.wait_for(thread.read(shops.list_shops), WAIT_S)
+
+
+async def test_old_events_are_pruned_by_seq_in_batches_and_the_newest_stays(db):
+    from kiosk.store import eventlog
+
+    def log(at: str) -> int:
+        return eventlog.append(
+            type="t", at=at, shop_id=None, actor=SYSTEM, topics=["x"], data={}
+        ).seq
+
+    old = [await db.run(log, f"2026-01-{day:02d}T00:00:00.000+00:00") for day in range(1, 26)]
+    kept = [await db.run(log, f"2026-03-{day:02d}T00:00:00.000+00:00") for day in range(1, 4)]
+    horizon = await db.read(eventlog.prune_horizon, "2026-02-01T00:00:00.000+00:00")
+    assert horizon == old[-1]
+    dropped = []
+    for _ in range(10):  # bounded: 25 events in batches of 10 take 3 rounds
+        n = await db.run(eventlog.prune_batch, horizon, 10)
+        dropped.append(n)
+        if not n:
+            break
+    assert dropped == [10, 10, 5, 0]
+    assert await db.read(eventlog.bounds) == (kept[0], kept[-1])
+    topics = await db.read(
+        lambda: database.execute_sql("SELECT COUNT(*) FROM event_topic").fetchone()[0]
+    )
+    assert topics == len(kept)  # the routing index went with its events
+    # Everything older than every event: the newest is still kept.
+    everything = await db.read(eventlog.prune_horizon, "2027-01-01T00:00:00.000+00:00")
+    assert everything == kept[-2]
+    await db.run(eventlog.prune_batch, everything)
+    assert await db.read(eventlog.bounds) == (kept[-1], kept[-1])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from peewee import fn
+from peewee import SQL, fn
 
 from kiosk.store.models import Event as EventRow
 from kiosk.store.models import EventTopic, database
@@ -107,15 +107,38 @@ def since(seq: int, topics: Iterable[str], limit: int = 10_000) -> list[Event]:
     return [_from_row(r) for r in rows]
 
 
-def recent(limit: int = 100, before: int | None = None) -> list[Event]:
+def recent(limit: int = 100, before: int | None = None, relayed: bool = True) -> list[Event]:
     query = EventRow.select().order_by(EventRow.seq.desc()).limit(limit)
     if before is not None:
         query = query.where(EventRow.seq < before)
+    if not relayed:  # integrators' chatter (POST /api/v1/events) is not an action here
+        query = query.where(SQL("json_extract(data, '$.relayed') IS NULL"))
     return [_from_row(r) for r in query]
 
 
-def prune(older_than_iso: str) -> int:
-    """Drop events older than the cut-off; the newest event is always kept, so the
-    AUTOINCREMENT counter and `last_seq` never move backwards."""
-    newest = last_seq()
-    return EventRow.delete().where(EventRow.at < older_than_iso, EventRow.seq < newest).execute()
+def prune_horizon(older_than_iso: str) -> int:
+    """The newest seq older than the cut-off (0: none), found by bisecting seq, which
+    grows with time: `at` has no index, and scanning it would take the whole log."""
+    low, high = oldest_seq() or 0, last_seq() - 1  # the newest event is always kept
+    found = 0
+    while low <= high:
+        middle = (low + high) // 2
+        row = database.execute_sql(
+            "SELECT seq, at FROM event WHERE seq >= ? ORDER BY seq LIMIT 1", (middle,)
+        ).fetchone()
+        if row is None or row[0] > high or row[1] >= older_than_iso:
+            high = middle - 1
+        else:
+            found, low = row[0], row[0] + 1
+    return found
+
+
+def prune_batch(up_to_seq: int, batch: int = 2000) -> int:
+    """Drop up to `batch` of the oldest events at or below `up_to_seq`; the newest event
+    is never among them, so `last_seq` and the seq counter never move backwards. Small
+    batches keep each write short: the writer serves joins in between."""
+    return database.execute_sql(
+        "DELETE FROM event WHERE seq IN (SELECT seq FROM event WHERE seq <= ? AND seq < ? "
+        "ORDER BY seq LIMIT ?)",
+        (up_to_seq, last_seq(), batch),
+    ).rowcount
