@@ -39,7 +39,9 @@ async def get_audit(request: web.Request) -> web.Response:
     raw_before = request.query.get("before")
     if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
         raise InvalidField("limit", "must be a number from 1 to 1000")
-    if raw_before is not None and (not raw_before.isascii() or not raw_before.isdigit()):
+    if raw_before is not None and (
+        not raw_before.isascii() or not raw_before.isdigit() or len(raw_before) > 15
+    ):
         raise InvalidField("before", "must be a seq number")
     limit = int(raw_limit)
     before = int(raw_before) if raw_before is not None else None

@@ -5,27 +5,49 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import deque
+from collections.abc import Callable
 
 
 class SlidingWindow:
     """At most `limit` events per `window_s` per key (e.g. joins per address); the
-    limits are passed on each check because the owner may change them live."""
+    limits are passed on each check because the owner may change them live.
 
-    def __init__(self) -> None:
+    Memory stays bounded: keys whose last hit left the window are forgotten, and past
+    `max_keys` live ones the least recent go; both only when the map has doubled since
+    the last clean-up, so a check costs O(1) amortised, not a scan of every address."""
+
+    def __init__(self, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic):
         self._hits: dict[str, deque[float]] = {}
+        self._max_keys = max_keys
+        self._clean_at = max_keys
+        self._clock = clock
+        self._longest_window_s = 0.0
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     def check(self, key: str, limit: int, window_s: float) -> float:
         """Record a hit and return 0, or return the seconds until one is allowed."""
-        now = time.monotonic()
+        now = self._clock()
+        self._longest_window_s = max(self._longest_window_s, window_s)
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - window_s:
             hits.popleft()
         if len(hits) >= limit:
             return hits[0] + window_s - now
         hits.append(now)
-        if len(self._hits) > 10_000:  # forget idle addresses rather than grow forever
-            self._hits = {k: v for k, v in self._hits.items() if v}
+        if len(self._hits) > self._clean_at:
+            self._clean(now)
         return 0.0
+
+    def _clean(self, now: float) -> None:
+        horizon = now - self._longest_window_s
+        live = {k: v for k, v in self._hits.items() if v and v[-1] > horizon}
+        if len(live) > self._max_keys:
+            newest = sorted(live, key=lambda k: live[k][-1])[-self._max_keys :]
+            live = {k: live[k] for k in newest}
+        self._hits = live
+        self._clean_at = max(self._max_keys, 2 * len(live))
 
 
 class LoginGuard:

@@ -18,7 +18,7 @@ def audit(limit: int, before: int | None) -> list[dict[str, Any]]:
             "actor": e.actor,
             "summary": summary(e),
         }
-        for e in eventlog.recent(limit, before)
+        for e in eventlog.recent(limit, before, relayed=False)
     ]
 
 
