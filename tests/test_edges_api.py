@@ -24,3 +24,13 @@ async def test_a_huge_before_is_a_422_not_a_500(inprocess_app: Kiosk):
         assert resp.body["error"]["details"]["field"] == "before"
     fine = await inprocess_app.request("GET", f"{API}/audit?before=999999999999999", role="admin")
     assert fine.status == 200
+
+
+async def test_the_appliance_qr_codes_are_drawn_once_per_address(inprocess_app: Kiosk):
+    from kiosk.http import api_devices
+
+    first = await ok(inprocess_app, "GET", f"{API}/appliance?shop=1", role="admin")
+    hits = api_devices._qr_svg.cache_info().hits
+    second = await ok(inprocess_app, "GET", f"{API}/appliance?shop=1", role="admin")
+    assert second["qr_svg"] == first["qr_svg"]
+    assert api_devices._qr_svg.cache_info().hits == hits + 2  # kiosk and display

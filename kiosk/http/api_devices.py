@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 
 from aiohttp import web
@@ -20,8 +22,14 @@ from kiosk.services import accounts
 log = logging.getLogger(__name__)
 
 
+# Drawing a QR code takes ~9 ms and the admin page asks for the same few on every
+# visit: remembered per URL, and drawn on a worker thread, never on the event loop.
+_qr_svg = functools.lru_cache(maxsize=64)(discovery.qr_svg)
+
+
 def _public_base(request: web.Request) -> str:
-    """Where a tablet reaches us: the PC's browser may be on 127.0.0.1, a tablet is not."""
+    """Where a tablet reaches us: the PC's browser may be on 127.0.0.1, a tablet is not.
+    Reads the network interfaces: call it off the event loop."""
     host = request.host.rsplit(":", 1)[0].strip("[]")
     if host in ("localhost",) or is_loopback(host):
         port = request.url.port or 80
@@ -29,24 +37,24 @@ def _public_base(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+def _describe(request: web.Request, suffix: str) -> dict:
+    base = _public_base(request)
+    urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
+    return {
+        "version": __version__,
+        "base_url": base,
+        "urls": urls,
+        "qr_svg": {
+            page: _qr_svg(url) for page, url in urls.items() if page in ("kiosk", "display")
+        },
+    }
+
+
 async def appliance(request: web.Request) -> web.Response:
     """Where tablets and TVs reach this appliance (the owner's PC may be on 127.0.0.1)."""
-    base = _public_base(request)
     shop = request.query.get("shop")
     suffix = f"?shop={shop}" if shop and shop.isascii() and shop.isdigit() else ""
-    urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
-    return json_response(
-        {
-            "version": __version__,
-            "base_url": base,
-            "urls": urls,
-            "qr_svg": {
-                page: discovery.qr_svg(url)
-                for page, url in urls.items()
-                if page in ("kiosk", "display")
-            },
-        }
-    )
+    return json_response(await asyncio.to_thread(_describe, request, suffix))
 
 
 async def start_pairing(request: web.Request) -> web.Response:
@@ -56,8 +64,9 @@ async def start_pairing(request: web.Request) -> web.Response:
     role = v.choice(body, "role", ("kiosk", "display"))
     name = v.text(body, "name", required=False, max_len=60) or f"{role} device"
     started = await request.app[DB].run(accounts.start_pairing, ctx_of(request), role, name)
-    url = f"{_public_base(request)}/pair/{started['code']}"
-    return json_response({**started, "url": url, "qr_svg": discovery.qr_svg(url)}, 201)
+    url = f"{await asyncio.to_thread(_public_base, request)}/pair/{started['code']}"
+    qr = await asyncio.to_thread(discovery.qr_svg, url)  # one code per pairing: not cached
+    return json_response({**started, "url": url, "qr_svg": qr}, 201)
 
 
 async def redeem_pairing(request: web.Request) -> web.Response:
