@@ -12,6 +12,7 @@ from aiohttp import web
 
 from kiosk.appliance import demo
 from kiosk.appliance.advertising import advertising_ctx
+from kiosk.appliance.daily_backup import daily_backup_ctx
 from kiosk.config import Config
 from kiosk.domain import clock
 from kiosk.http import (
@@ -48,7 +49,7 @@ from kiosk.security.limits import LoginGuard, SlidingWindow
 from kiosk.security.tokens import TokenCache
 from kiosk.services import accounts, settings, shops
 from kiosk.services.context import Ctx
-from kiosk.store import eventlog, idempotency
+from kiosk.store import eventlog, idempotency, lock
 from kiosk.store.database import DatabaseThread
 from kiosk.store.eventlog import SYSTEM
 from kiosk.tasks import running
@@ -62,28 +63,32 @@ LAST_SEEN_EVERY_S = 60
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    # Committed batches reach the hub through this one hand-off, in seq order.
-    db = DatabaseThread(config.db_path, asyncio.get_running_loop(), lambda e: hub.publish(e))
-    hub = Hub(db.read, make_dialects())
-    # Opening and migrating the file happen on the database thread too.
-    await asyncio.to_thread(db.start)
-    app[DB] = db
-    app[HUB] = hub
-    app[PORT] = asyncio.get_running_loop().create_future()
-    await db.run(shops.ensure_first_shop, Ctx(SYSTEM))
-    if config.demo:
-        await db.run(demo.fill)
-    hub.last_seq = await db.run(eventlog.last_seq)
-    runtime = app[RUNTIME]
-    runtime.settings = await db.run(settings.load)
-    if not await db.run(accounts.claimed):
-        runtime.setup_secret = secrets.token_urlsafe(18)
-    try:
-        async with running(_prune_forever(db, config.event_retention_days), _flush_last_seen(app)):
-            yield
-    finally:
-        await _flush_once(app)
-        await asyncio.to_thread(db.stop)
+    # One server per data folder: `kiosk restore` and a second start can tell.
+    with lock.held(config.data_dir):
+        # Committed batches reach the hub through this one hand-off, in seq order.
+        db = DatabaseThread(config.db_path, asyncio.get_running_loop(), lambda e: hub.publish(e))
+        hub = Hub(db.read, make_dialects())
+        # Opening and migrating the file happen on the database thread too.
+        await asyncio.to_thread(db.start)
+        app[DB] = db
+        app[HUB] = hub
+        app[PORT] = asyncio.get_running_loop().create_future()
+        await db.run(shops.ensure_first_shop, Ctx(SYSTEM))
+        if config.demo:
+            await db.run(demo.fill)
+        hub.last_seq = await db.run(eventlog.last_seq)
+        runtime = app[RUNTIME]
+        runtime.settings = await db.run(settings.load)
+        if not await db.run(accounts.claimed):
+            runtime.setup_secret = secrets.token_urlsafe(18)
+        try:
+            async with running(
+                _prune_forever(db, config.event_retention_days), _flush_last_seen(app)
+            ):
+                yield
+        finally:
+            await _flush_once(app)
+            await asyncio.to_thread(db.stop)
 
 
 async def prune_once(db: DatabaseThread, retention_days: int) -> tuple[int, int]:
@@ -144,6 +149,7 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(timers_ctx)
     app.cleanup_ctx.append(advertising_ctx)
+    app.cleanup_ctx.append(daily_backup_ctx)
     for room in (
         api_shops,
         api_queue,

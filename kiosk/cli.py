@@ -1,4 +1,5 @@
-"""The `kiosk` command: serve (the default), token, admin reset, backup, watch, discover."""
+"""The `kiosk` command: serve (the default), token, admin reset, backup, restore, watch,
+discover."""
 
 from __future__ import annotations
 
@@ -98,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", type=Path)
     _data_dir_arg(backup)
 
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the database (the appliance must be stopped)"
+    )
+    restore.add_argument("file", type=Path)
+    _data_dir_arg(restore)
+
     discover = commands.add_parser("discover", help="list Queue Kiosk appliances on the LAN (mDNS)")
     discover.add_argument(
         "--timeout", type=float, default=3.0, help="seconds to listen for answers (default 3)"
@@ -121,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         return backup(args)
     if args.command == "admin":
         return admin_reset(args)
+    if args.command == "restore":
+        return restore(args)
     if args.command == "discover":
         return discover(args.timeout)
     if args.command == "watch":
@@ -137,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(config: Config) -> int:
+    from kiosk.store.lock import DataFolderBusy
     from kiosk.store.schema import NewerDatabase
 
     try:
         asyncio.run(_serve(config))
     except KeyboardInterrupt:
         pass
-    except (NewerDatabase, PermissionError) as exc:
+    except (NewerDatabase, DataFolderBusy, PermissionError) as exc:
         # The owner needs one sentence, not a trace through asyncio.
         print(f"Queue Kiosk cannot start: {exc}", file=sys.stderr)
         return 1
@@ -305,6 +315,27 @@ def admin_reset(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(url, flush=True)
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from kiosk.store import backups, lock
+
+    config = replace(Config(), data_dir=_data_dir(args))
+    if lock.running(config.data_dir):
+        print(
+            "Queue Kiosk is running with this data folder; stop it first, then restore.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        kept = backups.restore(Path(args.file), config.db_path, config.data_dir)
+    except (backups.NotABackup, lock.DataFolderBusy) as exc:
+        print(f"Cannot restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {args.file} to {config.db_path}.")
+    if kept is not None:
+        print(f"The database it replaced is kept at {kept}.")
     return 0
 
 
