@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from kiosk.appliance import demo
-from kiosk.appliance.advertising import advertising_ctx
+from kiosk.appliance import demo, discovery
+from kiosk.appliance.advertising import WILDCARD_HOSTS, advertising_ctx
 from kiosk.config import Config
 from kiosk.domain import clock
 from kiosk.http import (
@@ -24,10 +24,11 @@ from kiosk.http import (
     api_shops,
     pages,
 )
-from kiosk.http.middleware import auth_middleware, errors_middleware
+from kiosk.http.middleware import auth_middleware, errors_middleware, hosts_middleware
 from kiosk.keys import (
     CONFIG,
     DB,
+    HOSTS,
     HUB,
     LOGIN_GUARD,
     PORT,
@@ -44,6 +45,7 @@ from kiosk.realtime.hub import Hub
 from kiosk.realtime.presence import Presence
 from kiosk.realtime.timers import timers_ctx
 from kiosk.runtime import Runtime
+from kiosk.security.hosts import HostNames, machine_names
 from kiosk.security.limits import LoginGuard, SlidingWindow
 from kiosk.security.tokens import TokenCache
 from kiosk.services import accounts, settings, shops
@@ -81,12 +83,24 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     runtime.settings = await db.run(settings.load)
     if not await db.run(accounts.claimed):
         runtime.setup_secret = secrets.token_urlsafe(18)
+    app[HOSTS] = await _host_names(config, await db.run(shops.install_id))
     try:
         async with running(_prune_forever(db, config.event_retention_days), _flush_last_seen(app)):
             yield
     finally:
         await _flush_once(app)
         await asyncio.to_thread(db.stop)
+
+
+async def _host_names(config: Config, install_id: str) -> HostNames:
+    """The names this appliance answers to (SPEC §16), known once at start. The LAN
+    address a client actually connected to is always accepted besides these, so an
+    address that changes later (DHCP) still works."""
+    addresses = await asyncio.to_thread(discovery.lan_addresses)
+    if config.host not in WILDCARD_HOSTS:
+        addresses.append(config.host)
+    mdns_name = discovery.host_name_for(install_id)
+    return HostNames(("localhost", mdns_name, *machine_names()), config.allowed_hosts, addresses)
 
 
 async def _prune_forever(db: DatabaseThread, retention_days: int) -> None:
@@ -121,7 +135,8 @@ async def _flush_once(app: web.Application) -> None:
 def make_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http_body_bytes,
-        middlewares=[errors_middleware, auth_middleware],
+        # The Host check first: nothing, not even an error page, answers a foreign name.
+        middlewares=[hosts_middleware, errors_middleware, auth_middleware],
     )
     app[CONFIG] = config
     app[RUNTIME] = Runtime()

@@ -31,6 +31,15 @@ def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _host_arg(value: str) -> str:
+    from kiosk.security.hosts import host_entry
+
+    entry = host_entry(value)
+    if entry is None:
+        raise argparse.ArgumentTypeError(f"not a host name: {value!r} (e.g. kiosk.shop.lan:8000)")
+    return entry
+
+
 def _config_from(args: argparse.Namespace) -> Config:
     config = Config(
         host=args.host,
@@ -41,6 +50,7 @@ def _config_from(args: argparse.Namespace) -> Config:
         refresh_s=args.refresh,
         access_log=args.access_log,
         allowed_origins=tuple(o.rstrip("/") for o in args.allow_origin),
+        allowed_hosts=tuple(dict.fromkeys(args.allow_host)),
     )
     if args.data_dir is not None:
         config = replace(config, data_dir=Path(args.data_dir))
@@ -69,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ORIGIN",
         help="another site whose pages may use this appliance (repeatable)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        type=_host_arg,
+        metavar="NAME",
+        help="another name this appliance is reached under, NAME or NAME:PORT (repeatable)",
     )
 
     token = commands.add_parser("token", help="manage API tokens")
