@@ -24,11 +24,13 @@ from kiosk.http import (
     api_shops,
     pages,
 )
+from kiosk.http.connections import ConnectionCap
 from kiosk.http.middleware import auth_middleware, errors_middleware, hosts_middleware
 from kiosk.keys import (
     CONFIG,
     DB,
     HOSTS,
+    HTTP_CONNECTIONS,
     HUB,
     LOGIN_GUARD,
     PORT,
@@ -146,6 +148,7 @@ def make_app(config: Config) -> web.Application:
     app[LOGIN_GUARD] = LoginGuard()
     app[PRESENCE] = Presence()
     app[SOCKETS_PER_ADDRESS] = Counter()
+    app[HTTP_CONNECTIONS] = ConnectionCap(lambda: app[RUNTIME].settings.limits.http_per_address)
     # Started in this order, stopped in reverse: the database outlives everything.
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(timers_ctx)

@@ -161,9 +161,12 @@ async def _serve(config: Config) -> None:
 
     from kiosk.app import make_app
     from kiosk.appliance.advertising import WILDCARD_HOSTS
-    from kiosk.keys import PORT, RUNTIME
+    from kiosk.http import connections
+    from kiosk.keys import HTTP_CONNECTIONS, PORT, RUNTIME
 
     app = make_app(config)
+    connections.raise_descriptor_limit()
+    connections.quiet_accept_errors()
     # No access log by default: a shop owner reads the log for problems, and a line
     # per request costs more CPU than the request on a busy morning.
     runner = web.AppRunner(
@@ -171,8 +174,10 @@ async def _serve(config: Config) -> None:
         handle_signals=False,
         shutdown_timeout=3.0,
         access_log=logging.getLogger("aiohttp.access") if config.access_log else None,
+        keepalive_timeout=connections.HEADER_TIMEOUT_S,
     )
     await runner.setup()
+    app[HTTP_CONNECTIONS].install(runner.server)
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     stop = asyncio.Event()

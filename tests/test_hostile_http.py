@@ -7,14 +7,25 @@ exact bytes matter (a Host header of our choosing, half a request).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import errno
+import http.client
+import logging
 import socket
 import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
 
 from kiosk.appliance.discovery import host_name_for
-from tests.kiosk_harness import Server
+from kiosk.http.connections import AcceptErrorFilter
+from kiosk.services.settings import Limits
+from tests.kiosk_harness import Client, Server, wait_until
 
 SERVER_ARGS = ("--allow-host", "kiosk.shop.lan", "--allow-host", "proxy.lan:8443")
 OWNER_PIN = "482915"
@@ -242,3 +253,272 @@ def test_an_origin_under_another_of_our_names_is_this_server(server, session):
     assert cookie_write("null") == 403
     assert cookie_write(f"http://kiosk.shop.lan:{port}", host=f"kiosk.shop.lan:{port}") == 201
     assert cookie_write(f"http://evil.example:{port}", host=f"kiosk.shop.lan:{port}") == 403
+
+
+# ---------------------------------------------------------------- slow and greedy clients
+
+HEADER_DEADLINE_S = 10.0
+HALF_REQUEST = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+
+def can_bind(address: str) -> bool:
+    try:
+        with socket.socket() as probe:
+            probe.bind((address, 0))
+    except OSError:
+        return False
+    return True
+
+
+def needs_loopback_range(*addresses: str) -> None:
+    if not all(can_bind(a) for a in addresses):
+        pytest.skip("this OS has only 127.0.0.1 (macOS): one device per address needs 127.0.0.N")
+
+
+def half_sent(port: int, source: str, count: int) -> list[socket.socket]:
+    """`count` connections from `source`, each with half a request line and header."""
+    opened = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+        with contextlib.suppress(OSError):  # refused: closed before we finished writing
+            sock.sendall(HALF_REQUEST)
+        opened.append(sock)
+    return opened
+
+
+def closed_by_server(sock: socket.socket, timeout: float) -> bytes | None:
+    """What the server said before closing the connection, or None if it stays open."""
+    sock.settimeout(timeout)
+    said = b""
+    try:
+        while chunk := sock.recv(4096):
+            said += chunk
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return said
+
+
+def timed_health(port: int, source: str = "127.0.0.1", timeout: float = 5) -> tuple[int, float]:
+    started = time.monotonic()
+    resp = Client(port, timeout=timeout, source=source).get("/api/v1/health")
+    return resp.status, time.monotonic() - started
+
+
+def test_headers_must_arrive_within_10_seconds_of_opening_or_of_the_last_response(server):
+    port = server.port
+    # Trickling: a header line every second never completes the request.
+    trickler = socket.create_connection(("127.0.0.1", port), timeout=5)
+    trickler.sendall(HALF_REQUEST)
+    opened = time.monotonic()
+    # Keep-alive: one whole request, then nothing.
+    idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+    idle.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    answered = exchange_once(idle)
+    responded = time.monotonic()
+    assert status(answered) == 200
+
+    trickler.settimeout(1.0)
+    trickle_closed = None
+    for n in range(20):  # bounded: 20 s at most, the deadline is 10 s
+        try:
+            if trickler.recv(4096) == b"":
+                trickle_closed = time.monotonic() - opened
+                break
+        except TimeoutError:
+            try:
+                trickler.sendall(f"X-Trickle-{n}: 1\r\n".encode())
+            except OSError:
+                trickle_closed = time.monotonic() - opened
+                break
+        except ConnectionResetError:
+            trickle_closed = time.monotonic() - opened
+            break
+    trickler.close()
+    idle_said = closed_by_server(idle, timeout=HEADER_DEADLINE_S + 5)
+    idle_closed = time.monotonic() - responded
+    idle.close()
+    assert trickle_closed is not None, "a trickling request was never cut off"
+    assert HEADER_DEADLINE_S - 1 <= trickle_closed <= HEADER_DEADLINE_S + 4, trickle_closed
+    assert idle_said is not None, "an idle keep-alive connection was never closed"
+    assert HEADER_DEADLINE_S - 1 <= idle_closed <= HEADER_DEADLINE_S + 4, idle_closed
+
+
+def exchange_once(sock: socket.socket) -> bytes:
+    """One response read off a kept-alive connection (Content-Length framed)."""
+    data = b""
+    while not (b"\r\n\r\n" in data and _complete(data)):
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed instead of answering"
+        data += chunk
+    return data
+
+
+def test_one_address_holds_at_most_its_cap_and_health_stays_fast_for_others(server):
+    needs_loopback_range("127.0.0.3")
+    admin = server.client("admin")
+    assert admin.patch("/api/v1/settings", {"limits": {"http_per_address": 6}}).status == 200
+    greedy = half_sent(server.port, "127.0.0.3", 40)
+    try:
+        said = [closed_by_server(sock, timeout=0.5) for sock in greedy]
+        held = [s for s, answer in zip(greedy, said, strict=True) if answer is None]
+        refused = [answer for answer in said if answer is not None]
+        assert len(held) == 6, f"{len(held)} of 40 half-sent requests held open"
+        assert all(a.startswith(b"HTTP/1.1 429") or a == b"" for a in refused), refused[:3]
+        assert any(a.startswith(b"HTTP/1.1 429") for a in refused)
+        # Another device (and this PC) is served at once; the greedy one is not.
+        health, took = timed_health(server.port, "127.0.0.1")
+        assert health == 200 and took < 1.0, took
+        assert health_from(server.port, "127.0.0.3") in (429, None)
+    finally:
+        for sock in greedy:
+            sock.close()
+        # The server sees the closes asynchronously: the place comes back soon after.
+        wait_until(lambda: health_from(server.port, "127.0.0.3") == 200, timeout=5)
+        assert admin.patch("/api/v1/settings", {"limits": {"http_per_address": 50}}).status == 200
+
+
+def health_from(port: int, source: str) -> int | None:
+    """The status of a health check from this address; None if refused unanswered."""
+    try:
+        return Client(port, timeout=2, source=source).get("/api/v1/health").status
+    except (OSError, http.client.HTTPException):
+        return None
+
+
+def test_upgraded_sockets_count_under_the_socket_cap_not_the_http_cap(server):
+    needs_loopback_range("127.0.0.4")
+    admin = server.client("admin")
+    assert admin.patch("/api/v1/settings", {"limits": {"http_per_address": 6}}).status == 200
+    sockets = []
+    try:
+        for n in range(10):  # a TV wall: more screens than plain HTTP connections allowed
+            sock = socket.create_connection(
+                ("127.0.0.1", server.port), timeout=5, source_address=("127.0.0.4", 0)
+            )
+            sockets.append(sock)
+            sock.sendall(upgrade("/ws/queue/1", f"127.0.0.1:{server.port}"))
+            head = sock.recv(4096)
+            assert head.startswith(b"HTTP/1.1 101"), (n, head[:80])
+        assert health_from(server.port, "127.0.0.4") == 200
+    finally:
+        for sock in sockets:
+            sock.close()
+        assert admin.patch("/api/v1/settings", {"limits": {"http_per_address": 50}}).status == 200
+
+
+def test_http_per_address_is_a_checked_setting(server):
+    admin = server.client("admin")
+    assert (
+        admin.get("/api/v1/settings").body["limits"]["http_per_address"]
+        == Limits().http_per_address
+        == 50
+    )
+    for bad in (0, 5, 10_001, "many", True):
+        resp = admin.patch("/api/v1/settings", {"limits": {"http_per_address": bad}})
+        assert resp.status == 422 and "http_per_address" in resp.raw.decode(), bad
+
+
+def test_running_out_of_descriptors_is_logged_at_most_once_a_minute():
+    """asyncio's own path: the loop's default exception handler logs to "asyncio",
+    once per accept() retry (every second) while descriptors are exhausted."""
+    now = [1000.0]
+    accept_filter = AcceptErrorFilter(clock=lambda: now[0])
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    asyncio_log = logging.getLogger("asyncio")
+    keep = Keep()
+    asyncio_log.addFilter(accept_filter)
+    asyncio_log.addHandler(keep)
+    loop = asyncio.new_event_loop()
+    try:
+        for second in range(130):  # two minutes and a bit of retries, one a second
+            now[0] = 1000.0 + second
+            loop.call_exception_handler(
+                {
+                    "message": "socket.accept() out of system resource",
+                    "exception": OSError(errno.EMFILE, "Too many open files"),
+                }
+            )
+        loop.call_exception_handler({"message": "something else"})
+    finally:
+        loop.close()
+        asyncio_log.removeFilter(accept_filter)
+        asyncio_log.removeHandler(keep)
+    accept = [r.getMessage() for r in records if "out of system resource" in r.getMessage()]
+    assert len(accept) == 3, accept  # at 0 s, 60 s and 120 s
+    assert "59 more" in accept[1]
+    assert any("something else" in r.getMessage() for r in records)
+
+
+@contextlib.contextmanager
+def server_with_open_files(data_dir: Path, soft: int, hard: int) -> Iterator[Server]:
+    """The real appliance, started under this open-files limit (as a shop PC's 1024)."""
+    resource = pytest.importorskip("resource")
+    popen = subprocess.Popen
+
+    def limited(*args, **kwargs):
+        return popen(
+            *args,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)),
+            **kwargs,
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", limited)
+        srv = Server(data_dir).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        srv.kill()
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads /proc/PID/limits")
+def test_the_appliance_raises_its_open_files_limit_to_the_hard_limit(tmp_path):
+    with server_with_open_files(tmp_path, soft=256, hard=2048) as srv:
+        limits = Path(f"/proc/{srv.proc.pid}/limits").read_text()
+    line = next(line for line in limits.splitlines() if line.startswith("Max open files"))
+    assert line.split()[3:5] == ["2048", "2048"], line
+
+
+def test_a_flood_of_half_sent_requests_from_one_device_leaves_health_fast(tmp_path):
+    """The issue's report at a smaller scale: one device opens more half-sent requests
+    than the process has descriptors. Without the cap, accept() fails for everyone."""
+    needs_loopback_range("127.0.0.5")
+    # asyncio accepts up to 128 connections in one go before any is closed again, so
+    # the limit leaves room for that burst on top of the 50 held ones.
+    with server_with_open_files(tmp_path, soft=400, hard=400) as srv:
+        greedy = half_sent(srv.port, "127.0.0.5", 600)
+        try:
+            for _ in range(3):
+                health, took = timed_health(srv.port, "127.0.0.1", timeout=5)
+                assert health == 200 and took < 1.0, took
+        finally:
+            for sock in greedy:
+                sock.close()
+
+
+def test_running_out_of_descriptors_is_logged_once_not_every_second(tmp_path):
+    needs_loopback_range("127.0.0.6", "127.0.0.7")
+    with server_with_open_files(tmp_path, soft=64, hard=64) as srv:
+        # Two devices at the per-address cap together hold more than 64 descriptors.
+        greedy = half_sent(srv.port, "127.0.0.6", 50) + half_sent(srv.port, "127.0.0.7", 30)
+        try:
+            wait_until(lambda: "out of system resource" in srv.log_path.read_text(), timeout=5)
+            # While out of descriptors nothing is answered; asyncio meanwhile retries
+            # accept() (and used to log) every second.
+            with pytest.raises(OSError):
+                Client(srv.port, timeout=3).get("/api/v1/health")
+        finally:
+            for sock in greedy:
+                sock.close()
+        wait_until(lambda: health_from(srv.port, "127.0.0.1") == 200, timeout=10)
+        log = srv.log_path.read_text()
+    lines = log.count("socket.accept() out of system resource") + log.count("_start_serving")
+    assert lines == 1, log[-3000:]

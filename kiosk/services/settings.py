@@ -37,6 +37,9 @@ class Limits:
     self_checkin_window_s: float = 600.0  # ... per this window: 429
     login_attempts: int = 5  # wrong PINs from one address before a lockout ...
     login_lockout_s: float = 30.0  # ... that doubles with every further failure
+    # Plain HTTP connections one address may hold open (sockets count under
+    # ws_per_address once upgraded): one device cannot use up the server's descriptors.
+    http_per_address: int = 50
 
 
 # (minimum, maximum) a setting may take: a typo must not switch a limit off.
@@ -50,6 +53,8 @@ _LIMIT_RANGES: dict[str, tuple[float, float]] = {
     "self_checkin_window_s": (1, 86_400),
     "login_attempts": (1, 1000),
     "login_lockout_s": (0.1, 86_400),
+    # A browser opens about 6 connections per site; fewer than that breaks pages.
+    "http_per_address": (6, 10_000),
 }
 
 
