@@ -178,7 +178,11 @@ async def _serve(config: Config) -> None:
     )
     await runner.setup()
     app[HTTP_CONNECTIONS].install(runner.server)
-    site = web.TCPSite(runner, config.host, config.port)
+    dual_stack = connections.dual_stack_socket(config.host, config.port)
+    if dual_stack is not None:
+        site: web.BaseSite = web.SockSite(runner, dual_stack)
+    else:
+        site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -192,7 +196,7 @@ async def _serve(config: Config) -> None:
     gc.freeze()
     port = runner.addresses[0][1]
     app[PORT].set_result(port)  # mDNS announces from here on (appliance/advertising.py)
-    local = f"http://{'127.0.0.1' if config.host in WILDCARD_HOSTS else config.host}:{port}"
+    local = f"http://{_local_host(config.host, dual_stack is not None)}:{port}"
     print(f"Serving on {local}", flush=True)
     if config.mdns and config.host in WILDCARD_HOSTS:
         await _print_lan_address(app, port)
@@ -209,6 +213,15 @@ async def _serve(config: Config) -> None:
     finally:
         print("Stopping...", flush=True)
         await runner.cleanup()
+
+
+def _local_host(host: str, dual_stack: bool) -> str:
+    """The address to print and open on this PC: one the server really listens on."""
+    if host in ("0.0.0.0", "") or (host == "::" and dual_stack):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"  # IPv6 only: 127.0.0.1 would not answer
+    return f"[{host}]" if ":" in host else host
 
 
 async def _print_lan_address(app, port: int) -> None:

@@ -522,3 +522,71 @@ def test_running_out_of_descriptors_is_logged_once_not_every_second(tmp_path):
         log = srv.log_path.read_text()
     lines = log.count("socket.accept() out of system resource") + log.count("_start_serving")
     assert lines == 1, log[-3000:]
+
+
+# ---------------------------------------------------------------- listening
+
+
+def has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+class PrintingServer(Server):
+    """Keeps the address the appliance printed (the harness reads only its port)."""
+
+    printed = ""
+
+    def _read_line_with_timeout(self, timeout: float) -> str:
+        line = super()._read_line_with_timeout(timeout)
+        self.printed = self.printed or line
+        return line
+
+
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+def test_listening_on_every_address_reaches_ipv4_and_ipv6_and_prints_one_that_works(tmp_path):
+    if not socket.has_dualstack_ipv6():
+        pytest.skip("this OS does not let one socket take IPv4 and IPv6")
+    srv = PrintingServer(tmp_path, extra_args=("--host", "::")).start()
+    try:
+        printed = srv.printed.removeprefix("Serving on ")
+        scheme, _, authority = printed.partition("://")
+        host, _, port = authority.rpartition(":")
+        assert scheme == "http" and int(port) == srv.port, printed
+        assert exchange(srv.port, request("GET", "/api/v1/health", authority), host.strip("[]"))
+        for address, host_header in (("127.0.0.1", "127.0.0.1"), ("::1", "[::1]")):
+            answer = exchange(
+                srv.port, request("GET", "/api/v1/health", f"{host_header}:{srv.port}"), address
+            )
+            assert status(answer) == 200, (address, answer[:200])
+            handshake = upgrade("/ws/queue/1", f"{host_header}:{srv.port}")
+            assert status(exchange(srv.port, handshake, address, timeout=2)) == 101, address
+        # An IPv4 client on the IPv6 socket is ::ffff:127.0.0.1: still this PC, which
+        # may claim the appliance without the printed link (SPEC §5).
+        claim = request(
+            "POST", "/api/v1/auth/setup", f"127.0.0.1:{srv.port}", data={"pin": OWNER_PIN}
+        )
+        claimed = exchange(srv.port, claim, "127.0.0.1")
+        assert status(claimed) == 200
+        audit = srv.client("admin").get("/api/v1/audit").body
+        setup = next(item for item in audit if item["type"] == "appliance_claimed")
+        assert setup["actor"]["address"] == "127.0.0.1", setup["actor"]
+    finally:
+        srv.stop()
+        srv.kill()
+
+
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+def test_an_ipv6_address_is_printed_in_brackets(tmp_path):
+    srv = PrintingServer(tmp_path, extra_args=("--host", "::1")).start()
+    try:
+        assert srv.printed == f"Serving on http://[::1]:{srv.port}", srv.printed
+        answer = exchange(srv.port, request("GET", "/api/v1/health", f"[::1]:{srv.port}"), "::1")
+        assert status(answer) == 200
+    finally:
+        srv.stop()
+        srv.kill()

@@ -11,6 +11,7 @@ and a connection whose headers have not arrived within `HEADER_TIMEOUT_S` is clo
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import time
 from collections import Counter
@@ -139,3 +140,11 @@ def raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     except (OSError, ValueError) as exc:
         log.warning("cannot raise the open-files limit: %s", exc)
+
+
+def dual_stack_socket(host: str, port: int) -> socket.socket | None:
+    """`::` means every address, IPv4 too, where the OS allows one socket for both
+    (asyncio itself always sets IPV6_V6ONLY). None when it does not."""
+    if host != "::" or not socket.has_dualstack_ipv6():
+        return None
+    return socket.create_server(("::", port), family=socket.AF_INET6, dualstack_ipv6=True)

@@ -44,6 +44,12 @@ async def hosts_middleware(request: web.Request, handler):
         split = split_host(host)
         if split is None or not own_names(request).is_own(*split, *local_end(request)):
             return _misdirected(request, host)
+    remote = request.remote
+    if remote is not None and remote.startswith("::ffff:"):
+        # A dual-stack socket (--host ::) sees an IPv4 peer as ::ffff:a.b.c.d. Every
+        # rule keyed by address (loopback claim, limits, the audit) wants a.b.c.d, and
+        # an IPv6 /64 rule would lump every IPv4 device together.
+        request = request.clone(remote=remote.removeprefix("::ffff:"))
     return await handler(request)
 
 
