@@ -24,6 +24,7 @@ import pytest
 
 from kiosk.appliance.discovery import host_name_for
 from kiosk.http.connections import AcceptErrorFilter
+from kiosk.security.hosts import OwnNames, split_host
 from kiosk.services.settings import Limits
 from tests.kiosk_harness import Client, Server, wait_until
 
@@ -253,6 +254,26 @@ def test_an_origin_under_another_of_our_names_is_this_server(server, session):
     assert cookie_write("null") == 403
     assert cookie_write(f"http://kiosk.shop.lan:{port}", host=f"kiosk.shop.lan:{port}") == 201
     assert cookie_write(f"http://evil.example:{port}", host=f"kiosk.shop.lan:{port}") == 403
+
+
+@pytest.mark.parametrize(
+    ("host", "local", "own"),
+    [
+        ("192.168.1.20:8000", ("192.168.1.20", 8000), True),  # the address dialled
+        ("192.168.1.20", ("::ffff:192.168.1.20", 8000), True),  # ... on a dual-stack socket
+        ("10.0.0.5:8000", ("192.168.1.20", 8000), True),  # another LAN card of ours
+        ("10.0.0.6:8000", ("192.168.1.20", 8000), False),
+        ("[::ffff:127.0.0.1]:8000", ("127.0.0.1", 8000), True),
+        ("0.0.0.0:8000", ("127.0.0.1", 8000), False),
+        ("desktop_7.local:8000", ("192.168.1.20", 8000), True),  # underscores: Windows names
+        ("192.168.1.20:8001", ("192.168.1.20", 8000), False),
+    ],
+)
+def test_own_addresses_are_the_ones_this_box_has(host, local, own):
+    names = OwnNames.build(["localhost", "desktop_7.local"], [], ["10.0.0.5"])
+    split = split_host(host)
+    assert split is not None
+    assert names.is_own(*split, *local) is own
 
 
 # ---------------------------------------------------------------- slow and greedy clients

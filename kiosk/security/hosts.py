@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# An RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens.
-_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+# A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123),
+# and underscores, which Windows PC names may carry and browsers accept.
+_LABEL = r"(?!-)[a-z0-9_-]{1,63}(?<!-)"
 _HOST_NAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
 _PORT = re.compile(r"^[0-9]{1,5}$")
 
