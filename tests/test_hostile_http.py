@@ -133,6 +133,8 @@ def test_a_foreign_host_is_refused_with_421_before_any_handler(server):
     assert orjson.loads(body(api))["error"]["code"] == "misdirected"
     page = exchange(port, request("GET", "/admin", evil))
     assert status(page) == 421 and b"content-type: text/plain" in page.lower()
+    assert status(exchange(port, request("GET", "/lib/api.js", evil))) == 421
+    assert status(exchange(port, request("GET", "/lib/api.js", f"127.0.0.1:{port}"))) == 200
     # Not even a 404 tells a foreign name what exists here.
     assert status(exchange(port, request("GET", "/api/v1/no-such-thing", evil))) == 421
     assert status(exchange(port, upgrade("/ws/queue/1", evil))) == 421
@@ -196,11 +198,14 @@ def test_the_owner_adds_host_names_in_the_settings(server):
     port = server.port
     admin = server.client("admin")
     assert health_via(port, f"signage.lan:{port}") == 421
-    resp = admin.patch("/api/v1/settings", {"allowed_hosts": ["Signage.LAN.", "tv.lan:8080"]})
+    hosts = ["Signage.LAN.", "tv.lan:8080", f"wall.lan:{port}"]
+    resp = admin.patch("/api/v1/settings", {"allowed_hosts": hosts})
     assert resp.status == 200, resp.body
-    assert resp.body["allowed_hosts"] == ["signage.lan", "tv.lan:8080"]
+    assert resp.body["allowed_hosts"] == ["signage.lan", "tv.lan:8080", f"wall.lan:{port}"]
     assert health_via(port, f"signage.lan:{port}") == 200
     assert health_via(port, "tv.lan:8080") == 200
+    assert health_via(port, f"wall.lan:{port}") == 200
+    assert health_via(port, "wall.lan:8080") == 421  # bound to its own port
     assert admin.patch("/api/v1/settings", {"allowed_hosts": []}).status == 200
     assert health_via(port, f"signage.lan:{port}") == 421
 

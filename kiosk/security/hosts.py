@@ -123,8 +123,11 @@ class OwnNames:
     ) -> bool:
         """Is `name[:port]` (from `split_host`) this server, reached on the local
         address and port the connection came in on?"""
-        if port is not None and port != local_port:
-            return f"{name}:{port}" in self.names_with_port
+        if port is not None:
+            if f"{name}:{port}" in self.names_with_port:
+                return True
+            if port != local_port:
+                return False
         if name in self.names:
             return True
         ip = _ip(name)
