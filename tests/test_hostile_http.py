@@ -26,10 +26,11 @@ from kiosk.appliance.discovery import host_name_for
 from kiosk.http.connections import AcceptErrorFilter
 from kiosk.security.hosts import OwnNames, split_host
 from kiosk.services.settings import Limits
-from tests.kiosk_harness import Client, Server, wait_until
+from tests.kiosk_harness import Client, Server, kiosk_cmd, wait_until
 
 SERVER_ARGS = ("--allow-host", "kiosk.shop.lan", "--allow-host", "proxy.lan:8443")
 OWNER_PIN = "482915"
+MAX_READS = 1000  # every read loop is bounded; each read by its socket's timeout
 
 
 def exchange(port: int, request: bytes, host: str = "127.0.0.1", timeout: float = 10) -> bytes:
@@ -37,18 +38,19 @@ def exchange(port: int, request: bytes, host: str = "127.0.0.1", timeout: float 
     or goes quiet."""
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(request)
-        chunks = []
-        try:
-            while chunk := sock.recv(65536):
-                chunks.append(chunk)
-                if b"\r\n\r\n" in b"".join(chunks) and _complete(b"".join(chunks)):
+        data = b""
+        with contextlib.suppress(TimeoutError):
+            for _ in range(MAX_READS):
+                chunk = sock.recv(65536)
+                data += chunk
+                if not chunk or _complete(data):
                     break
-        except TimeoutError:
-            pass
-    return b"".join(chunks)
+    return data
 
 
 def _complete(data: bytes) -> bool:
+    if b"\r\n\r\n" not in data:
+        return False
     head, _, body = data.partition(b"\r\n\r\n")
     if b" 101 " in head.split(b"\r\n", 1)[0]:
         return True
@@ -317,13 +319,16 @@ def closed_by_server(sock: socket.socket, timeout: float) -> bytes | None:
     sock.settimeout(timeout)
     said = b""
     try:
-        while chunk := sock.recv(4096):
+        for _ in range(MAX_READS):
+            chunk = sock.recv(4096)
+            if not chunk:
+                return said
             said += chunk
     except TimeoutError:
         return None
     except ConnectionResetError:
-        pass
-    return said
+        return said
+    raise AssertionError(f"the server kept talking: {said[:200]!r}")
 
 
 def timed_health(port: int, source: str = "127.0.0.1", timeout: float = 5) -> tuple[int, float]:
@@ -374,11 +379,13 @@ def test_headers_must_arrive_within_10_seconds_of_opening_or_of_the_last_respons
 def exchange_once(sock: socket.socket) -> bytes:
     """One response read off a kept-alive connection (Content-Length framed)."""
     data = b""
-    while not (b"\r\n\r\n" in data and _complete(data)):
+    for _ in range(MAX_READS):
         chunk = sock.recv(65536)
         assert chunk, "the server closed instead of answering"
         data += chunk
-    return data
+        if _complete(data):
+            return data
+    raise AssertionError(f"no whole response in {MAX_READS} reads: {data[:200]!r}")
 
 
 def test_one_address_holds_at_most_its_cap_and_health_stays_fast_for_others(server):
@@ -616,3 +623,13 @@ def test_an_ipv6_address_is_printed_in_brackets(tmp_path):
     finally:
         srv.stop()
         srv.kill()
+
+
+def test_a_bad_allow_host_flag_is_refused_with_a_clear_error():
+    result = subprocess.run(
+        kiosk_cmd("serve", "--no-browser", "--no-mdns", "--allow-host", "http://evil/"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "not a host name" in result.stderr, result.stderr
