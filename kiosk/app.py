@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from kiosk.appliance import demo
-from kiosk.appliance.advertising import advertising_ctx
+from kiosk.appliance import demo, discovery
+from kiosk.appliance.advertising import WILDCARD_HOSTS, advertising_ctx
 from kiosk.appliance.daily_backup import daily_backup_ctx
 from kiosk.config import Config
 from kiosk.domain import clock
@@ -25,10 +25,13 @@ from kiosk.http import (
     api_shops,
     pages,
 )
-from kiosk.http.middleware import auth_middleware, errors_middleware
+from kiosk.http.connections import ConnectionCap
+from kiosk.http.middleware import auth_middleware, errors_middleware, hosts_middleware
 from kiosk.keys import (
     CONFIG,
     DB,
+    HOSTS,
+    HTTP_CONNECTIONS,
     HUB,
     LOGIN_GUARD,
     PORT,
@@ -45,6 +48,7 @@ from kiosk.realtime.hub import Hub
 from kiosk.realtime.presence import Presence
 from kiosk.realtime.timers import timers_ctx
 from kiosk.runtime import Runtime
+from kiosk.security.hosts import HostNames, machine_names
 from kiosk.security.limits import LoginGuard, SlidingWindow
 from kiosk.security.tokens import TokenCache
 from kiosk.services import accounts, settings, shops
@@ -81,6 +85,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime.settings = await db.run(settings.load)
         if not await db.run(accounts.claimed):
             runtime.setup_secret = secrets.token_urlsafe(18)
+        app[HOSTS] = await _host_names(config, await db.run(shops.install_id))
         try:
             async with running(
                 _prune_forever(db, config.event_retention_days), _flush_last_seen(app)
@@ -101,6 +106,17 @@ async def prune_once(db: DatabaseThread, retention_days: int) -> tuple[int, int]
         if not dropped:
             break
     return events, await db.run(idempotency.prune)
+
+
+async def _host_names(config: Config, install_id: str) -> HostNames:
+    """The names this appliance answers to (SPEC §16), known once at start. The LAN
+    address a client actually connected to is always accepted besides these, so an
+    address that changes later (DHCP) still works."""
+    addresses = await asyncio.to_thread(discovery.lan_addresses)
+    if config.host not in WILDCARD_HOSTS:
+        addresses.append(config.host)
+    mdns_name = discovery.host_name_for(install_id)
+    return HostNames(("localhost", mdns_name, *machine_names()), config.allowed_hosts, addresses)
 
 
 async def _prune_forever(db: DatabaseThread, retention_days: int) -> None:
@@ -135,7 +151,8 @@ async def _flush_once(app: web.Application) -> None:
 def make_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http_body_bytes,
-        middlewares=[errors_middleware, auth_middleware],
+        # The Host check first: nothing, not even an error page, answers a foreign name.
+        middlewares=[hosts_middleware, errors_middleware, auth_middleware],
     )
     app[CONFIG] = config
     app[RUNTIME] = Runtime()
@@ -145,6 +162,7 @@ def make_app(config: Config) -> web.Application:
     app[LOGIN_GUARD] = LoginGuard()
     app[PRESENCE] = Presence()
     app[SOCKETS_PER_ADDRESS] = Counter()
+    app[HTTP_CONNECTIONS] = ConnectionCap(lambda: app[RUNTIME].settings.limits.http_per_address)
     # Started in this order, stopped in reverse: the database outlives everything.
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(timers_ctx)

@@ -32,6 +32,15 @@ def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _host_arg(value: str) -> str:
+    from kiosk.security.hosts import host_entry
+
+    entry = host_entry(value)
+    if entry is None:
+        raise argparse.ArgumentTypeError(f"not a host name: {value!r} (e.g. kiosk.shop.lan:8000)")
+    return entry
+
+
 def _config_from(args: argparse.Namespace) -> Config:
     config = Config(
         host=args.host,
@@ -42,6 +51,7 @@ def _config_from(args: argparse.Namespace) -> Config:
         refresh_s=args.refresh,
         access_log=args.access_log,
         allowed_origins=tuple(o.rstrip("/") for o in args.allow_origin),
+        allowed_hosts=tuple(dict.fromkeys(args.allow_host)),
     )
     if args.data_dir is not None:
         config = replace(config, data_dir=Path(args.data_dir))
@@ -70,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ORIGIN",
         help="another site whose pages may use this appliance (repeatable)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        type=_host_arg,
+        metavar="NAME",
+        help="another name this appliance is reached under, NAME or NAME:PORT (repeatable)",
     )
 
     token = commands.add_parser("token", help="manage API tokens")
@@ -165,10 +183,13 @@ async def _serve(config: Config) -> None:
 
     from kiosk.app import make_app
     from kiosk.appliance.advertising import WILDCARD_HOSTS
-    from kiosk.keys import PORT, RUNTIME
+    from kiosk.http import connections
+    from kiosk.keys import HTTP_CONNECTIONS, PORT, RUNTIME
     from kiosk.security import setup_link
 
     app = make_app(config)
+    connections.raise_descriptor_limit()
+    connections.quiet_accept_errors()
     # No access log by default: a shop owner reads the log for problems, and a line
     # per request costs more CPU than the request on a busy morning.
     runner = web.AppRunner(
@@ -176,9 +197,15 @@ async def _serve(config: Config) -> None:
         handle_signals=False,
         shutdown_timeout=3.0,
         access_log=logging.getLogger("aiohttp.access") if config.access_log else None,
+        keepalive_timeout=connections.HEADER_TIMEOUT_S,
     )
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
+    app[HTTP_CONNECTIONS].install(runner.server)
+    dual_stack = connections.dual_stack_socket(config.host, config.port)
+    if dual_stack is not None:
+        site: web.BaseSite = web.SockSite(runner, dual_stack)
+    else:
+        site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -192,7 +219,7 @@ async def _serve(config: Config) -> None:
     gc.freeze()
     port = runner.addresses[0][1]
     app[PORT].set_result(port)  # mDNS announces from here on (appliance/advertising.py)
-    local = f"http://{'127.0.0.1' if config.host in WILDCARD_HOSTS else config.host}:{port}"
+    local = f"http://{_local_host(config.host, dual_stack is not None)}:{port}"
     print(f"Serving on {local}", flush=True)
     if config.mdns and config.host in WILDCARD_HOSTS:
         await _print_lan_address(app, port)
@@ -210,6 +237,15 @@ async def _serve(config: Config) -> None:
     finally:
         print("Stopping...", flush=True)
         await runner.cleanup()
+
+
+def _local_host(host: str, dual_stack: bool) -> str:
+    """The address to print and open on this PC: one the server really listens on."""
+    if host in ("0.0.0.0", "") or (host == "::" and dual_stack):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"  # IPv6 only: 127.0.0.1 would not answer
+    return f"[{host}]" if ":" in host else host
 
 
 async def _print_lan_address(app, port: int) -> None:

@@ -33,6 +33,9 @@ class Config:
     # Origins besides our own whose pages may open sockets and send cookie writes
     # (--allow-origin); the owner can add more in the settings.
     allowed_origins: tuple[str, ...] = ()
+    # Names besides its own under which it may be reached (--allow-host): any other
+    # Host header is refused (DNS rebinding); the owner can add more in the settings.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:

@@ -25,5 +25,9 @@ SELF_CHECKIN = web.AppKey["SlidingWindow"]("self_checkin")
 LOGIN_GUARD = web.AppKey["LoginGuard"]("login_guard")
 PRESENCE = web.AppKey["Presence"]("presence")
 SOCKETS_PER_ADDRESS = web.AppKey("sockets_per_address", Counter)
+# This appliance's own names (Host and Origin checks), rebuilt when the owner's list changes.
+HOSTS = web.AppKey["HostNames"]("hosts")
+# Plain HTTP connections per address (kiosk/http/connections.py); sockets leave it on upgrade.
+HTTP_CONNECTIONS = web.AppKey["ConnectionCap"]("http_connections")
 # The port the server listens on, once it does (it may be chosen by the OS).
 PORT = web.AppKey("port", asyncio.Future)

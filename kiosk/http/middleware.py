@@ -1,4 +1,5 @@
-"""Every request passes here: errors become JSON, and who is asking is found out."""
+"""Every request passes here: a foreign Host is turned away, errors become JSON, and
+who is asking is found out."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from aiohttp import web
 from kiosk.domain import clock
 from kiosk.domain.errors import HTTP_STATUS, Forbidden, KioskError, RateLimited, Unauthorized
 from kiosk.keys import DB, SEEN, TOKENS
-from kiosk.security.origins import origin_ok
+from kiosk.security.hosts import split_host
+from kiosk.security.origins import local_end, origin_ok, own_names
 from kiosk.security.principal import ANONYMOUS, PRINCIPAL, TOKEN_ERROR, Principal
 from kiosk.security.tokens import hash_secret
 from kiosk.services import accounts
@@ -29,6 +31,37 @@ def error_response(error: KioskError) -> web.Response:
     if isinstance(error, RateLimited):
         response.headers["Retry-After"] = str(error.retry_after_s)
     return response
+
+
+@web.middleware
+async def hosts_middleware(request: web.Request, handler):
+    """DNS rebinding: a page on evil.example whose name now points at this box is, to
+    the browser, same-origin with it; only the Host it sends gives it away. So a Host
+    that is not one of our own names is refused before any handler (pages and sockets
+    included) runs. No Host at all is an HTTP/1.0 tool, not a browser."""
+    host = request.headers.get("Host")
+    if host:
+        split = split_host(host)
+        if split is None or not own_names(request).is_own(*split, *local_end(request)):
+            return _misdirected(request, host)
+    remote = request.remote
+    if remote is not None and remote.startswith("::ffff:"):
+        # A dual-stack socket (--host ::) sees an IPv4 peer as ::ffff:a.b.c.d. Every
+        # rule keyed by address (loopback claim, limits, the audit) wants a.b.c.d, and
+        # an IPv6 /64 rule would lump every IPv4 device together.
+        request = request.clone(remote=remote.removeprefix("::ffff:"))
+    return await handler(request)
+
+
+def _misdirected(request: web.Request, host: str) -> web.Response:
+    message = (
+        f"this appliance is not reached under the name {host[:100]!r}; the owner can "
+        "add it with --allow-host or the allowed_hosts setting"
+    )
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "misdirected", "message": message, "details": {}}}
+        return web.Response(body=orjson.dumps(body), status=421, content_type="application/json")
+    return web.Response(text=message + "\n", status=421)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_json"}

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from kiosk.domain.errors import NotFound
-from kiosk.keys import DB, HUB, PRESENCE, RUNTIME, SOCKETS_PER_ADDRESS
+from kiosk.keys import DB, HTTP_CONNECTIONS, HUB, PRESENCE, RUNTIME, SOCKETS_PER_ADDRESS
 from kiosk.realtime.conn import Conn
 from kiosk.realtime.dialects.appointments import Appointments
 from kiosk.realtime.dialects.base import Session, SocketDialect
@@ -59,6 +59,7 @@ async def _serve(request: web.Request, dialect_name: str, **params: Any) -> web.
         compress=False,  # per-socket deflate costs ~10x CPU and memory at hundreds of screens
     )
     await ws.prepare(request)
+    app[HTTP_CONNECTIONS].upgraded(request)  # counted under ws_per_address from here on
     per_address[address] += 1
     try:
         return await _converse(request, ws, dialect, params)

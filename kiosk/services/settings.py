@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.domain.clock import iso_utc, utcnow
 from kiosk.domain.errors import InvalidField
+from kiosk.security.hosts import host_entry
 from kiosk.services.context import Ctx
 from kiosk.store import eventlog
 from kiosk.store.database import Outcome
@@ -36,6 +37,9 @@ class Limits:
     self_checkin_window_s: float = 600.0  # ... per this window: 429
     login_attempts: int = 5  # wrong PINs from one address before a lockout ...
     login_lockout_s: float = 30.0  # ... that doubles with every further failure
+    # Plain HTTP connections one address may hold open (sockets count under
+    # ws_per_address once upgraded): one device cannot use up the server's descriptors.
+    http_per_address: int = 50
 
 
 # (minimum, maximum) a setting may take: a typo must not switch a limit off.
@@ -49,6 +53,8 @@ _LIMIT_RANGES: dict[str, tuple[float, float]] = {
     "self_checkin_window_s": (1, 86_400),
     "login_attempts": (1, 1000),
     "login_lockout_s": (0.1, 86_400),
+    # A browser opens about 6 connections per site; fewer than that breaks pages.
+    "http_per_address": (6, 10_000),
 }
 
 
@@ -58,11 +64,15 @@ class Settings:
     display_names: str = "initial"
     display_voice: bool = True
     allowed_origins: tuple[str, ...] = ()
+    # Names besides its own under which this appliance may be reached (a router's DNS
+    # name, a reverse proxy's), each `name` or `name:port`: any other Host gets 421.
+    allowed_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["allowed_origins"] = list(self.allowed_origins)
+        out["allowed_hosts"] = list(self.allowed_hosts)
         return out
 
     def public(self) -> dict[str, Any]:
@@ -97,9 +107,27 @@ def changed(current: Settings, changes: dict[str, Any]) -> Settings:
             ):
                 raise InvalidField(key, "must be a list of origins like http://192.168.1.20:3000")
             updates[key] = tuple(o.rstrip("/") for o in value)
+        elif key == "allowed_hosts":
+            updates[key] = _hosts(value)
         elif key == "limits":
             updates[key] = _limits(current.limits, value)
     return replace(current, **updates)
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    entries = (
+        [host_entry(h) for h in value if isinstance(h, str)] if isinstance(value, list) else []
+    )
+    if (
+        not isinstance(value, list)
+        or len(value) > 50
+        or len(entries) != len(value)
+        or None in entries
+    ):
+        raise InvalidField(
+            "allowed_hosts", "must be a list of host names like kiosk.shop.lan or kiosk.lan:8000"
+        )
+    return tuple(dict.fromkeys(entries))
 
 
 def _limits(current: Limits, value: Any) -> Limits:
