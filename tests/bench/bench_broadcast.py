@@ -214,10 +214,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp) / "kiosk").start()
-        # All the benchmark's sockets come from one address: raise the per-address cap
-        # (a setting, SPEC §5) above the fleet's size.
+        # All the benchmark's sockets come from one address: raise the per-address caps
+        # (settings, SPEC §5 and §16) above the fleet's size; handshakes are HTTP first.
+        fleet = max(args.sockets) + 10
         raised = server.client("admin").patch(
-            "/api/v1/settings", {"limits": {"ws_per_address": max(args.sockets) + 10}}
+            "/api/v1/settings",
+            {"limits": {"ws_per_address": fleet, "http_per_address": fleet}},
         )
         assert raised.status == 200, raised.body
         probe = server.client().get("/api/v1/shops/1/queue")

@@ -12,6 +12,7 @@ function showSettings(s) {
   $("set-voice").checked = !!s.display_voice;
   for (const r of document.querySelectorAll('input[name="display_names"]')) r.checked = r.value === s.display_names;
   if (document.activeElement !== $("set-origins")) $("set-origins").value = (s.allowed_origins || []).join("\n");
+  if (document.activeElement !== $("set-hosts")) $("set-hosts").value = (s.allowed_hosts || []).join("\n");
 }
 
 export async function loadSettings() {
@@ -45,6 +46,12 @@ $("origins-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const list = $("set-origins").value.split(/[\s,]+/).map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
   patchSettings({ allowed_origins: list }, list.length ? "Allowed origins saved." : "No other origins allowed.", $("origins-save"));
+});
+
+$("hosts-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const list = $("set-hosts").value.split(/[\s,]+/).map((h) => h.trim()).filter(Boolean);
+  patchSettings({ allowed_hosts: list }, list.length ? "Other names saved." : "Only the appliance's own names are allowed.", $("hosts-save"));
 });
 
 // ------------------------------------------------------------------ shop
