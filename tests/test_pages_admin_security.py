@@ -501,6 +501,15 @@ def test_settings_switches_reach_the_server(owner, pages):
         admin.click("#origins-save")
         admin.locator(".qk-toast-error", has_text="allowed_origins").wait_for(timeout=5000)
         assert settings()["allowed_origins"] == ["http://192.168.1.30:3000"]
+        admin.fill("#set-hosts", "queue.myshop.lan\nlocalhost:8080")
+        admin.click("#hosts-save")
+        wait_until(
+            lambda: settings()["allowed_hosts"] == ["queue.myshop.lan", "localhost:8080"],
+            timeout=5,
+            message="hosts",
+        )
+        named = owner.client().get("/api/v1/health", headers={"Host": "queue.myshop.lan"})
+        assert named.status == 200
         mine = admin.locator('#audit-rows tr[data-type="settings_updated"]', has_text="Olga")
         mine.first.wait_for(timeout=20_000)  # the page refreshes its trail after a change
         assert mine.last.locator(".a-summary").inner_text() == "phone check-in"
@@ -524,6 +533,7 @@ def test_settings_switches_reach_the_server(owner, pages):
                 "display_names": "initial",
                 "display_voice": True,
                 "allowed_origins": [],
+                "allowed_hosts": [],
             },
         )
 
