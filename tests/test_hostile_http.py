@@ -633,3 +633,26 @@ def test_a_bad_allow_host_flag_is_refused_with_a_clear_error():
         timeout=60,
     )
     assert result.returncode == 2 and "not a host name" in result.stderr, result.stderr
+
+
+def test_clients_that_leave_mid_upgrade_leave_no_error_in_the_log(fresh_server):
+    """Release 1 logged an ERROR with a traceback (and tried to answer 500) for every
+    client that reset its connection during the WebSocket handshake; a flood of them,
+    beyond the per-address cap too, must leave the log clean."""
+    server = fresh_server.start()
+    host = f"127.0.0.1:{server.port}"
+    handshake = upgrade("/ws/queue/1", host)
+    linger_reset = b"\x01\x00\x00\x00\x00\x00\x00\x00"  # close() sends RST at once
+    for _ in range(200):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sock.sendall(handshake)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_reset)
+        sock.close()
+    # Accepts are served in order: once a later handshake completes, the earlier ones
+    # were all handled (and would have logged by then).
+    answer = wait_until(
+        lambda: status(exchange(server.port, handshake)) == 101, timeout=15, message="upgrade"
+    )
+    assert answer
+    log = server.log_path.read_text()
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]

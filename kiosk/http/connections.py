@@ -10,6 +10,7 @@ and a connection whose headers have not arrived within `HEADER_TIMEOUT_S` is clo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import sys
@@ -37,6 +38,12 @@ _REFUSED = (
     b"Connection: close\r\n"
     b"Content-Length: %d\r\n\r\n%s" % (len(_REFUSED_TEXT), _REFUSED_TEXT)
 )
+
+
+def _refuse(transport: asyncio.Transport) -> None:
+    if not transport.is_closing():
+        transport.write(_REFUSED)
+        transport.close()
 
 
 class ConnectionCap:
@@ -69,8 +76,12 @@ class ConnectionCap:
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
         if self.per_address[address] >= self._limit():
-            transport.write(_REFUSED)
-            transport.close()
+            transport.pause_reading()  # not one byte of its request gets parsed
+            # Answered once aiohttp's handler task has started: ending the connection
+            # inside connection_made (a close, or a write that finds the peer gone) runs
+            # connection_lost before that task's first step, which then fails an
+            # assertion and logs an ERROR for every refused connection.
+            asyncio.get_running_loop().call_later(0, _refuse, transport)
             return
         self.per_address[address] += 1
         self._counted[handler] = address

@@ -58,7 +58,12 @@ async def _serve(request: web.Request, dialect_name: str, **params: Any) -> web.
         max_msg_size=limits.ws_message_bytes + 1,
         compress=False,  # per-socket deflate costs ~10x CPU and memory at hundreds of screens
     )
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        # The client left during the handshake: nothing wrong here. A plain response in
+        # place of the half-made socket is dropped quietly as a premature disconnection.
+        return web.Response(status=400, text="the client left during the handshake")
     app[HTTP_CONNECTIONS].upgraded(request)  # counted under ws_per_address from here on
     per_address[address] += 1
     try:
