@@ -9,6 +9,8 @@ from aiohttp import web
 
 from kiosk import __version__
 from kiosk.domain.errors import InvalidField
+from kiosk.domain.languages import DEFAULT as DEFAULT_LANGUAGE
+from kiosk.domain.languages import LANGUAGES
 from kiosk.http import validate as v
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of, read, write
 from kiosk.keys import RUNTIME
@@ -35,13 +37,14 @@ async def get_shop(request: web.Request) -> web.Response:
 
 
 def _shop_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    v.only_known(body, {"name", "timezone", "default_service_minutes"})
+    v.only_known(body, {"name", "timezone", "default_service_minutes", "language"})
     fields = {
         "name": v.text(body, "name", required=creating, max_len=100),
         "timezone": v.text(body, "timezone", required=False, max_len=64),
         "default_service_minutes": v.integer(
             body, "default_service_minutes", required=False, minimum=1, maximum=480
         ),
+        "language": v.choice(body, "language", LANGUAGES, required=False),
     }
     return {k: val for k, val in fields.items() if val is not None}
 
@@ -57,6 +60,7 @@ async def create_shop(request: web.Request) -> web.Response:
         ctx_of(request),
         fields["name"],
         fields.get("timezone"),
+        fields.get("language", DEFAULT_LANGUAGE),
         status=201,
     )
 

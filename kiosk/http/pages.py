@@ -18,7 +18,7 @@ PAGES = {
     "/admin": "admin.html",
     "/login": "login.html",  # staff PIN sign-in (lib/auth.js sends pages here)
 }
-STATIC_DIRS = ("lib", "vendor", "assets", "pages")
+STATIC_DIRS = ("lib", "vendor", "assets", "pages", "i18n")
 # Pages change with releases; a TV left on for weeks must pick up the new ones on
 # its next reload rather than run a cached copy forever.
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -58,9 +58,10 @@ def _page(path: Path):
 
 
 async def _no_cache_page_code(request: web.Request, response: web.StreamResponse) -> None:
-    # A page's own modules come with it: they were inline (no-cache) before they moved
-    # to /pages/, so a reload after an upgrade must not pair new HTML with old code.
-    if request.path.startswith("/pages/"):
+    # A page's own modules and its words come with it: they were inline (no-cache)
+    # before they moved out, so a reload after an upgrade must not pair new HTML with
+    # old code or old text.
+    if request.path.startswith(("/pages/", "/i18n/")):
         response.headers.setdefault("Cache-Control", "no-cache")
 
 

@@ -19,6 +19,7 @@ def shop_dict(shop: Shop) -> dict[str, Any]:
         "timezone": shop.timezone,
         "default_service_minutes": shop.default_service_minutes,
         "queue_version": shop.queue_version,
+        "language": shop.language,
     }
 
 
@@ -75,7 +76,15 @@ def appointment_dict(
     }
 
 
-_SHOP_COLUMNS = ("id", "name", "timezone", "queue_version", "default_service_minutes", "created_at")
+_SHOP_COLUMNS = (
+    "id",
+    "name",
+    "timezone",
+    "queue_version",
+    "default_service_minutes",
+    "created_at",
+    "language",
+)
 
 
 def get_shop(shop_id: int) -> Shop:

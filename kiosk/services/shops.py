@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import locale
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
+from kiosk.domain import languages
 from kiosk.domain.clock import iso_utc, utcnow, valid_timezone
 from kiosk.domain.errors import InvalidField
 from kiosk.domain.tickets import CHECKED_IN
@@ -36,12 +38,20 @@ def system_timezone() -> str:
     return "UTC"
 
 
+def system_language() -> str:
+    """The PC's language when the appliance ships it, else English (SPEC §14)."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(variable):
+            return languages.from_locale(os.environ[variable])
+    return languages.from_locale(locale.getlocale()[0])
+
+
 def ensure_first_shop(ctx: Ctx, name: str = "My Shop") -> Outcome:
-    """First start creates shop 1 in the PC's timezone, and the install id."""
+    """First start creates shop 1 in the PC's timezone and language, and the install id."""
     Setting.insert(key="install_id", value=secrets.token_hex(8)).on_conflict_ignore().execute()
     if Shop.select().exists():
         return Outcome(None)
-    return create_shop(ctx, name, system_timezone())
+    return create_shop(ctx, name, system_timezone(), system_language())
 
 
 def install_id() -> str:
@@ -56,11 +66,15 @@ def read_shop(shop_id: int) -> dict[str, Any]:
     return shop_dict(get_shop(shop_id))
 
 
-def create_shop(ctx: Ctx, name: str, timezone: str | None) -> Outcome:
+def create_shop(
+    ctx: Ctx, name: str, timezone: str | None, language: str = languages.DEFAULT
+) -> Outcome:
     timezone = timezone or system_timezone()
     if not valid_timezone(timezone):
         raise InvalidField("timezone", f"unknown timezone {timezone!r}")
-    shop = Shop.create(name=name, timezone=timezone, created_at=iso_utc(utcnow()))
+    shop = Shop.create(
+        name=name, timezone=timezone, language=language, created_at=iso_utc(utcnow())
+    )
     body = shop_dict(shop)
     return Outcome(
         body, (append_event(ctx, shop, "shop_created", topics_for_shop(shop), shop=body),)

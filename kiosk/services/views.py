@@ -27,6 +27,7 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "type": "queue_update",
         "shop_id": shop.id,
         "shop_name": shop.name,
+        "language": shop.language,
         "seq": eventlog.last_seq() if seq is None else seq,
         "version": shop.queue_version,
         "display": settings.load().public(),

@@ -52,6 +52,8 @@ class Shop(BaseModel):
     queue_version = IntegerField(default=0)
     default_service_minutes = IntegerField(default=15)
     created_at = TextField()
+    # Every screen's language (SPEC §14); SQL-side default so upgraded files match.
+    language = TextField(default="en", constraints=[SQL("DEFAULT 'en'")])
 
 
 class Provider(BaseModel):

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -66,6 +66,10 @@ MIGRATIONS: dict[int, list[str]] = {
     # marks it, and until it is changed that session may do nothing else.
     4: [
         'ALTER TABLE "staff" ADD COLUMN "must_change_pin" INTEGER NOT NULL DEFAULT 0',
+    ],
+    # v5: the shop's language for every screen (SPEC §14); release-1 shops keep English.
+    5: [
+        """ALTER TABLE "shop" ADD COLUMN "language" TEXT NOT NULL DEFAULT 'en'""",
     ],
 }
 

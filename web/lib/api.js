@@ -31,6 +31,7 @@
 //   'sent' = the server answered 2xx (data = its body); 'failed' = it answered 4xx (the
 //   item is dropped: retrying would give the same answer).
 
+import { t } from './i18n.js';
 const TOKEN_KEY = 'qk.token';
 const OUTBOX_KEY = 'qk.outbox';
 const OUTBOX_MAX = 200;
@@ -151,7 +152,7 @@ export async function apiFetch(method, path, body = undefined, opts = {}) {
   } catch (err) {
     if (!(err instanceof NetworkDown)) throw err;
     if (useOutbox) return enqueue(method, path, body, key, opts);
-    throw new ApiError(0, 'network', 'The appliance cannot be reached right now.');
+    throw new ApiError(0, 'network', t('common.unreachable'));
   }
   if (useOutbox && RETRY_STATUSES.has(answer.status)) return enqueue(method, path, body, key, opts);
   if (!answer.ok) throw errorFrom(answer.status, answer.data);

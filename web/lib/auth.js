@@ -24,6 +24,7 @@
 // safeNext(raw, fallback) -> a same-origin relative path, never an open redirect.
 // atLeast(role, needed) -> boolean (display < kiosk < staff < admin).
 
+import { t } from './i18n.js';
 import { ApiError, apiFetch, getToken, setToken } from './api.js';
 
 export const ROLES = ['display', 'kiosk', 'staff', 'admin'];
@@ -107,7 +108,7 @@ export async function login(pin) {
       cache: 'no-store',
     });
   } catch {
-    return { ok: false, status: 0, message: 'The appliance cannot be reached right now.' };
+    return { ok: false, status: 0, message: t('common.unreachable') };
   }
   let data = null;
   try { data = await response.json(); } catch { /* empty */ }

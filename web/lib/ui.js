@@ -25,6 +25,8 @@
 //   (waitText(min, {short: true}) -> '~15 min');
 //   firstNameInitial('John Michael Doe') -> 'John D.'; clockTime(iso) -> '09:30'.
 
+import { formatTime, ordinal, t } from './i18n.js';
+
 export const $ = (id) => document.getElementById(id);
 
 export function h(tag, props = null, ...children) {
@@ -100,7 +102,7 @@ export function toast(text, severity = 'info', { timeoutMs = 5000 } = {}) {
   const sev = ['info', 'success', 'warning', 'error'].includes(severity) ? severity : 'info';
   const item = h('div', { class: `qk-toast qk-toast-${sev}`, attrs: { role: sev === 'error' ? 'alert' : 'status' } },
     h('span', { class: 'qk-toast-text', text }),
-    h('button', { class: 'qk-toast-close', type: 'button', attrs: { 'aria-label': 'Dismiss' }, text: '×',
+    h('button', { class: 'qk-toast-close', type: 'button', attrs: { 'aria-label': t('common.dismiss') }, text: '×',
       on: { click: () => item.remove() } }));
   toastBox.appendChild(item);
   while (toastBox.childElementCount > TOAST_MAX) toastBox.firstElementChild.remove();
@@ -110,11 +112,11 @@ export function toast(text, severity = 'info', { timeoutMs = 5000 } = {}) {
 
 // ------------------------------------------------------------------ connection status
 
-const STATUS_TEXT = {
-  connecting: 'Connecting…',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-  error: 'Connection error',
+const STATUS_KEY = {
+  connecting: 'common.status.connecting',
+  reconnecting: 'common.status.reconnecting',
+  offline: 'common.status.offline',
+  error: 'common.status.error',
 };
 const RANK = { connected: 0, connecting: 1, reconnecting: 2, offline: 3, error: 4 };
 const sockets = new Set();
@@ -130,7 +132,7 @@ function ensureStatusDom() {
   }
   if (!banner || !banner.isConnected) {
     banner = h('div', { id: 'qk-banner', class: 'qk-banner', hidden: true, attrs: { role: 'alert' } },
-      h('strong', { text: 'Live updates are down.' }),
+      h('strong', { dataset: { i18n: 'common.banner.down' }, text: t('common.banner.down') }),
       h('span', { class: 'qk-banner-text' }));
     document.body.prepend(banner);
   }
@@ -150,14 +152,13 @@ export const statusIndicator = {
     }
     pill.dataset.status = worst;
     pill.hidden = worst === 'connected';
-    setText(pill.querySelector('.qk-status-text'), STATUS_TEXT[worst] || worst);
+    setText(pill.querySelector('.qk-status-text'), STATUS_KEY[worst] ? t(STATUS_KEY[worst]) : worst);
     document.documentElement.dataset.live = worst;
     document.documentElement.dataset.polling = polling ? 'yes' : 'no';
     banner.hidden = !polling;
     if (polling) {
       const secs = Math.round((polling.pollEveryMs || 5000) / 1000);
-      setText(banner.querySelector('.qk-banner-text'),
-        ` Checking for changes every ${secs} seconds until the link is back.`);
+      setText(banner.querySelector('.qk-banner-text'), ` ${t('common.banner.polling', { count: secs })}`);
     }
     // Keep the pill clear of the banner's text.
     pill.style.top = polling ? `${Math.round(banner.getBoundingClientRect().bottom) + 8}px` : '';
@@ -182,24 +183,21 @@ export function firstNameInitial(name) {
 }
 
 export function waitText(minutes, { short = false } = {}) {
-  if (minutes === null || minutes === undefined) return '—';
+  if (minutes === null || minutes === undefined) return t('common.wait.unknown');
   const m = Math.max(0, Math.round(Number(minutes)));
-  if (m === 0) return short ? 'now' : 'any moment';
-  const about = short ? '~' : 'about ';
-  if (m < 60) return `${about}${m} min`;
+  if (m === 0) return t(short ? 'common.wait.now' : 'common.wait.anyMoment');
+  const suffix = short ? 'Short' : '';
+  if (m < 60) return t(`common.wait.minutes${suffix}`, { minutes: m });
   const hours = Math.floor(m / 60);
   const rest = m % 60;
-  return rest ? `${about}${hours} h ${rest} min` : `${about}${hours} h`;
+  return rest
+    ? t(`common.wait.hoursMinutes${suffix}`, { hours, minutes: rest })
+    : t(`common.wait.hours${suffix}`, { hours });
 }
 
+/** The shop-local clock reading of an ISO time, in the page language's style. */
 export function clockTime(iso) {
-  if (!iso) return '';
-  const m = /T(\d{2}):(\d{2})/.exec(String(iso));
-  return m ? `${m[1]}:${m[2]}` : String(iso);
+  return iso ? formatTime(iso) : '';
 }
 
-export function ordinal(n) {
-  const s = ['th', 'st', 'nd', 'rd'];
-  const v = n % 100;
-  return n + (s[(v - 20) % 10] || s[v] || s[0]);
-}
+export { ordinal };

@@ -14,6 +14,11 @@ import { loadSettings, loadShop } from "./settings.js";
 import { refreshProviders } from "./providers.js";
 import { loadAudit } from "./audit.js";
 import "./pairing.js";
+import { startForShop } from "/lib/i18n.js";
+import { shopId as languageShop } from "/lib/api.js";
+
+// Every text on this page comes from the shop's language catalog (SPEC §14).
+await startForShop(languageShop());
 
 // ------------------------------------------------------------------ start
 

@@ -3,6 +3,11 @@ import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
 import { loadProviders, providerName } from '/lib/providers.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
+import { startForShop } from '/lib/i18n.js';
+import { shopId as languageShop } from '/lib/api.js';
+
+// Every text on this page comes from the shop's language catalog (SPEC §14).
+await startForShop(languageShop());
 
 const SHOP = shopId();
 // The owner's display settings (/admin) arrive with every queue update; a URL switch

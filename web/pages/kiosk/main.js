@@ -5,6 +5,11 @@ import { $, h, setText, clear, syncList, firstNameInitial, waitText, clockTime, 
 import { qrSvg } from '/lib/qr.js';
 import { loadProviders, providerName } from '/lib/providers.js';
 import { atLeast, whoAmI } from '/lib/auth.js';
+import { startForShop } from '/lib/i18n.js';
+import { shopId as languageShop } from '/lib/api.js';
+
+// Every text on this page comes from the shop's language catalog (SPEC §14).
+await startForShop(languageShop());
 
 const SHOP = shopId();
 // The desk tablet (a kiosk token, or paired by cookie from /admin) vs a customer's own

@@ -2,6 +2,11 @@
 import { apiFetch, param, shopId } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { whoAmI, login, logout, safeNext, atLeast } from "/lib/auth.js";
+import { startForShop } from "/lib/i18n.js";
+import { shopId as languageShop } from "/lib/api.js";
+
+// Every text on this page comes from the shop's language catalog (SPEC §14).
+await startForShop(languageShop());
 
 const pin = $("pin");
 const NEED = ["staff", "admin"].includes(param("need")) ? param("need") : null;

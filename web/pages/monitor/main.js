@@ -4,6 +4,11 @@ import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { loginUrl, requireRole, logout } from "/lib/auth.js";
 import { statusLabel, localToday } from "/lib/staff-extras.js";
+import { startForShop } from "/lib/i18n.js";
+import { shopId as languageShop } from "/lib/api.js";
+
+// Every text on this page comes from the shop's language catalog (SPEC §14).
+await startForShop(languageShop());
 
 const SHOP = shopId();
 const M = { date: null, data: null, today: null };

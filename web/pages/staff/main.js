@@ -11,6 +11,11 @@ import { checkSignin, showSignin } from "./signin.js";
 import "./pickers.js";
 import "./actions.js";
 import "./reorder.js";
+import { startForShop } from "/lib/i18n.js";
+import { shopId as languageShop } from "/lib/api.js";
+
+// Every text on this page comes from the shop's language catalog (SPEC §14).
+await startForShop(languageShop());
 
 // ------------------------------------------------------------------ live
 

@@ -2,6 +2,10 @@
 import { LiveSocket } from '/lib/live.js';
 import { getToken, param } from '/lib/api.js';
 import { $, h, setText, clear } from '/lib/ui.js';
+import { start as startLanguage } from '/lib/i18n.js';
+
+// Every text on this page comes from a language catalog (SPEC §14).
+await startLanguage();
 
 const CENTRAL_MAX = 50;
 const RAW_MAX = 200;

@@ -2,6 +2,10 @@
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
 import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
+import { start as startLanguage } from '/lib/i18n.js';
+
+// Every text on this page comes from a language catalog (SPEC §14).
+await startLanguage();
 
 const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
