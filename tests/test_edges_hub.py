@@ -26,6 +26,7 @@ from tests.test_inprocess_hub import HeldReads, opened
 from tests.ws_client import (
     API,
     WS,
+    entry_in,
     eventually,
     join,
     new_shop,
@@ -184,6 +185,40 @@ async def test_events_for_everyone_and_for_the_user_are_replayed_on_resume(
     heard = [m["seq"] for m in got if m["type"] == "notification"]
     assert heard == [*missed, live], heard
     assert all("not me" not in body(m) for m in got if m["type"] == "notification")
+
+
+# ---------------------------------------------------------------- 3. seqs of a key never go back
+
+
+async def test_a_new_entry_never_follows_a_first_view_that_holds_it(inprocess_app: Kiosk):
+    """A join's round waits for its read; a seed-001 screen connects meanwhile and its
+    first view, read after the join, already lists it. The round's `new_entry` for that
+    join must not reach the new screen after that view (it would announce an entry
+    the screen already shows, with an older seq than the view's)."""
+    kiosk = inprocess_app
+    shop = await new_shop(kiosk)
+    path = f"/ws/queue/{shop['id']}/"
+    watcher = await kiosk.ws(path)
+    await watcher.expect("queue_update")
+    reads = HeldReads(kiosk.hub, before=True)
+    try:
+        entry = await join(kiosk, shop["id"], "Early Edna")
+        await reads.held(1)  # the join's round, before its read
+        connecting = asyncio.create_task(kiosk.ws(path))
+        await reads.held(2)  # the new screen's first view, to be read after the join
+        reads.let_go(1)
+        sock = await connecting
+        first = await sock.expect("queue_update")
+        assert first["seq"] >= entry["seq"] and entry_in(first, entry["id"]) is not None
+        reads.let_go(0)
+        await watcher.wait_for("new_entry", seq=entry["seq"])
+        await watcher.wait_for("queue_update", seq=entry["seq"])
+    finally:
+        reads.restore()
+    await sock.send({"type": "ping"})
+    got = await sock.until(lambda m: m["type"] == "pong", what="pong")
+    assert [m for m in got if m["type"] == "new_entry"] == [], got
+    assert all(m["seq"] >= first["seq"] for m in got if "seq" in m), got
 
 
 # ---------------------------------------------------------------- 4a. a replay too long to serve
