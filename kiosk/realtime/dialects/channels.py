@@ -62,7 +62,9 @@ class Channels(SocketDialect):
             )
         )
         # Events sent to everyone or to this user are missed like any channel's.
-        await event_views.replay(session, implicit, lambda c, t: self._error(session, c, t))
+        await event_views.replay(
+            session, implicit, lambda code, text: self._error(session, code, text)
+        )
 
     def error(self, code: str, message: str) -> dict[str, Any]:
         return envelope("error", {"code": code, "message": message})
