@@ -118,8 +118,10 @@ async def test_subscribing_several_channels_at_once_replays_each_despite_live_tr
 
 
 async def test_joining_several_rooms_replays_each_despite_live_traffic(inprocess_app: Kiosk):
-    """The rooms dialect joins one room per command: two joins sent at once, a live
-    event on the second room while the first room's replay is held."""
+    """The rooms dialect joins one room per command, so a room is subscribed only once
+    the one before it is replayed: two joins sent at once, and while the first room's
+    replay is held a live event lands on each room. (This one held before the fix too;
+    a display socket, so the old per-room replay had a read to hold as well.)"""
     kiosk = inprocess_app
     first, second = "rooms-edge-a", "rooms-edge-b"
     since = (await relay(kiosk, "notification", room="elsewhere", data={}))["seq"]
@@ -127,7 +129,7 @@ async def test_joining_several_rooms_replays_each_despite_live_traffic(inprocess
     for _ in range(MISSED_PER_TOPIC):
         for room in (first, second):
             posted[room].append((await relay(kiosk, "order_updated", room=room, data={}))["seq"])
-    sock = await resuming(kiosk, "rooms", since)
+    sock = await resuming(kiosk, "rooms", since, role="display")
     await until_pong(sock, channels=False)
     reads = HeldReads(kiosk.hub)
     try:
