@@ -232,6 +232,9 @@ async def test_rooms_connect_join_a_change_and_resume(inprocess_app: Kiosk):
 async def test_rooms_resume_from_a_seq_the_log_cannot_serve_is_resync(inprocess_app: Kiosk):
     kiosk = inprocess_app
     sock = await kiosk.ws("/ws/connect?since=999999")
+    # Said at once for what every rooms socket hears (events to everyone), then per room.
+    at_open = await sock.expect("error", code="resync")
+    assert "999999" in at_open["message"]
     await sock.send({"command": "join_room", "room": "orders"})
     await sock.expect("room_joined")
     error = await sock.expect("error", code="resync")

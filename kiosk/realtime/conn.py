@@ -29,6 +29,14 @@ class Group:
     audience: Audience
     variant: Any = None  # a dialect's own parameter: a date, a provider, a shop filter
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The message keys the dialects use for this group (`Message.key`): its topic,
+        or topic and variant when one topic is shown several ways (dates, filters)."""
+        if self.variant is None:
+            return (self.topic,)
+        return (self.topic, f"{self.topic}:{self.variant}")
+
 
 @dataclass(eq=False)
 class Conn:
@@ -57,6 +65,15 @@ class Conn:
     @property
     def audience(self) -> Audience:
         return self.principal.audience
+
+    def forget_sent(self, left: Group) -> None:
+        """Drop what was last sent under the keys of a group just left, unless a group
+        the socket still holds uses the same key."""
+        kept = {key for group in self.groups for key in group.keys}
+        for key in left.keys:
+            if key not in kept:
+                self.newest.pop(key, None)
+                self.newest_event.pop(key, None)
 
     @property
     def user_id(self) -> int | None:

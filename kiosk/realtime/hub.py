@@ -62,6 +62,9 @@ class Hub:
     def unsubscribe(self, conn: Conn, group: Group) -> None:
         if self.registry.unsubscribe(conn, group):
             self.rounds.forget(group)
+        # What the socket was last sent of a group it left is no use any more; kept, it
+        # would grow by a key per room or date the socket ever visited.
+        conn.forget_sent(group)
 
     def topic_groups(self, topic: str) -> list[Group]:
         return self.registry.topic_groups(topic)
@@ -81,6 +84,12 @@ class Hub:
     @last_seq.setter
     def last_seq(self, seq: int) -> None:
         self.rounds.last_seq = seq
+
+    @property
+    def settled_seq(self) -> int:
+        """Every event up to this seq has gone out to its sockets: a seq a socket may
+        safely resume from when the message it comes on is not an event's own."""
+        return self.rounds.settled_seq
 
     def publish(self, events: list[Event]) -> None:
         self.rounds.publish(events)
@@ -175,6 +184,7 @@ class Hub:
             "messages_sent": self.outboxes.sent,
             "messages_dropped": self.outboxes.dropped,
             "renders": sum(self.rounds.renders.values()),
+            "read_failures": self.rounds.read_failures,
             "last_seq": self.last_seq,
         }
 

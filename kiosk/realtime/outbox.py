@@ -38,15 +38,8 @@ class Outboxes:
         if conn.holding is not None:
             conn.holding.append(message)
             return
-        if message.key is not None and message.seq is not None:
-            if message.snapshot:
-                if message.seq < conn.newest.get(message.key, -1):
-                    return  # an older view than the socket already has
-                conn.newest[message.key] = message.seq
-            else:
-                if message.seq <= conn.newest_event.get(message.key, -1):
-                    return
-                conn.newest_event[message.key] = message.seq
+        if message.key is not None and message.seq is not None and not self._newer(conn, message):
+            return
         transport = conn.transport
         if transport.is_closing():
             return
@@ -60,6 +53,25 @@ class Outboxes:
             self.sent += 1
             return
         self._enqueue(conn, message)
+
+    @staticmethod
+    def _newer(conn: Conn, message: Message) -> bool:
+        """Does the message move its key forward for this socket? Seqs of one key never
+        go back: a view older than what the socket has is stale, and an event at or
+        below a view it has is already in that view (e.g. the live join of a queue
+        whose first view, read after that join, was just sent). Records it if so."""
+        key, seq = message.key, message.seq
+        view = conn.newest.get(key, -1)
+        event = conn.newest_event.get(key, -1)
+        if message.snapshot:
+            if seq < view or seq < event:
+                return False
+            conn.newest[key] = seq
+        else:
+            if seq <= event or seq <= view:
+                return False
+            conn.newest_event[key] = seq
+        return True
 
     def send(
         self,

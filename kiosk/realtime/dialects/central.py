@@ -153,12 +153,23 @@ class Central(SocketDialect):
             session.hub.unsubscribe(session.conn, group)  # one date per socket, as seed 002
         provider_id = session.params.get("provider_id")
         group = Group(self.name, f"date:{day}", session.conn.audience, (shop_id, provider_id))
-        messages = await session.hub.render_now(group, [], INITIAL)
-        if not messages:
-            session.send({"type": "error", "message": f"no shop {shop_id}"})
-            return
-        session.hub.subscribe(session.conn, group)
-        session.send_messages(messages)
+        hub, conn = session.hub, session.conn
+        # Listening before the read: a change committed while it runs then comes as an
+        # update (read before, it reached nobody). Held so the snapshot still goes first.
+        hub.subscribe(conn, group)
+        hub.hold(conn)
+        try:
+            messages = await hub.render_now(group, [], INITIAL)
+            if not messages:
+                hub.unsubscribe(conn, group)
+                conn.holding = None  # nothing of a shop that does not exist
+                session.send({"type": "error", "message": f"no shop {shop_id}"})
+                return
+            held, conn.holding = conn.holding, None  # the snapshot goes ahead of them
+            session.send_messages(messages)
+            conn.holding = held
+        finally:
+            hub.release(conn)
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
         if mode not in (LIVE, INITIAL):

@@ -53,12 +53,17 @@ class Channels(SocketDialect):
 
     async def open(self, session: Session) -> None:
         conn = session.conn
-        session.hub.subscribe(conn, self._group(conn, BROADCAST))
-        session.hub.subscribe(conn, self._group(conn, f"user:{conn.user_id}"))
+        implicit = [self._group(conn, BROADCAST), self._group(conn, f"user:{conn.user_id}")]
+        for group in implicit:
+            session.hub.subscribe(conn, group)
         session.send(
             envelope(
                 "connection:established", {"connection_id": str(conn.id), "user_id": conn.user_id}
             )
+        )
+        # Events sent to everyone or to this user are missed like any channel's.
+        await event_views.replay(
+            session, implicit, lambda code, text: self._error(session, code, text)
         )
 
     def error(self, code: str, message: str) -> dict[str, Any]:
@@ -122,12 +127,11 @@ class Channels(SocketDialect):
         session.send(
             envelope("subscribed", {"channels": channels, "total": len(self._channels_of(conn))})
         )
-        for channel in new:
-            await event_views.replay(
-                session,
-                self._group(conn, channel),
-                lambda code, text: self._error(session, code, text),
-            )
+        await event_views.replay(
+            session,
+            [self._group(conn, channel) for channel in new],
+            lambda code, text: self._error(session, code, text),
+        )
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
         return event_views.reads_for(group, events, mode)

@@ -23,10 +23,14 @@ from kiosk.realtime.dialects.base import (
     visible,
     visible_relayed,
 )
-from kiosk.realtime.rounds import LIVE, REPLAY
+from kiosk.realtime.rounds import LIVE, REPLAY, read_all
 from kiosk.services.views import appointments_today, queue_snapshot
 from kiosk.store import eventlog
 from kiosk.store.eventlog import Event
+
+# A replay reads at most this many events; a socket further behind is told to resync
+# rather than be left short without knowing it.
+REPLAY_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -98,25 +102,66 @@ def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str)
     return out
 
 
-async def replay(session: Session, group: Group, send_error) -> None:
-    """Bring a resuming socket up to date on one topic: the events it missed since
-    `session.since`, once each, in order; live messages wait until it is done."""
+def _touching(group: Group, events: list[Event]) -> list[Event]:
+    return [e for e in events if group.topic in e.topics]
+
+
+def _replay_reads(since: int, groups: tuple[Group, ...], limit: int) -> tuple:
+    """Run on the database thread: what a resume shows, read in one job, so its views
+    hold exactly the events read (their seq is the newest committed, as is the log's).
+    Returns (oldest, newest, events or None when `since` cannot be served, reads)."""
+    oldest, newest = eventlog.bounds()
+    if since > newest or (oldest is not None and since < oldest - 1):
+        return oldest, newest, None, {}
+    events = eventlog.since(since, [g.topic for g in groups], limit + 1)
+    if len(events) > limit:
+        return oldest, newest, events, {}
+    wanted = tuple(
+        dict.fromkeys(read for g in groups for read in reads_for(g, _touching(g, events), REPLAY))
+    )
+    return oldest, newest, events, read_all(wanted)
+
+
+async def replay(session: Session, groups: list[Group], send_error) -> None:
+    """Bring a resuming socket up to date on some topics at once: the events it missed
+    since `session.since`, once each, in order; live messages wait until it is done.
+
+    All topics in one go: replayed one after another, a live event on the second that
+    arrived during the first's replay went out first and made the second's missed
+    events look like duplicates (issue "Correctness at the edges": 20 of 20 lost)."""
     since = session.since
-    if since is None:
+    if since is None or not groups:
         return
     hub, conn = session.hub, session.conn
     hub.hold(conn)
     try:
-        oldest, newest = await session.read(eventlog.bounds)
-        if since > newest or (oldest is not None and since < oldest - 1):
+        oldest, newest, events, reads = await hub.rounds.read(
+            _replay_reads, since, tuple(groups), REPLAY_LIMIT
+        )
+        if events is None:
             send_error(
                 "resync",
                 f"cannot resume from seq {since} (the log holds "
                 f"{oldest}..{newest}); fetch the state again",
             )
             return
-        events = await session.read(eventlog.since, since, [group.topic])
-        missed = await hub.render_now(group, events, REPLAY)
+        if len(events) > REPLAY_LIMIT:
+            # Cut short, the replay would look complete while missing the rest.
+            send_error(
+                "resync",
+                f"more than {REPLAY_LIMIT} events were missed since seq {since}; "
+                "fetch the state again",
+            )
+            return
+        hub.rounds.note_failures(reads)
+        rendered = [
+            message
+            for group in groups
+            for message in hub.rounds.render(group, _touching(group, events), reads, REPLAY)
+        ]
+        # One order for all topics, as they happened; sorted() keeps each topic's view
+        # after that topic's events of the same seq.
+        missed = sorted(rendered, key=lambda m: -1 if m.seq is None else m.seq)
         # The replay goes out now, ahead of what was held meanwhile: through the hold it
         # would be taken for live duplicates of itself and dropped by `release` (issue #3).
         held, conn.holding = conn.holding, None

@@ -36,9 +36,15 @@ class Rooms(SocketDialect):
 
     async def open(self, session: Session) -> None:
         conn = session.conn
-        session.hub.subscribe(conn, self._group(conn, BROADCAST))
+        implicit = [self._group(conn, BROADCAST)]
         if conn.user_id is not None:
-            session.hub.subscribe(conn, self._group(conn, f"user:{conn.user_id}"))
+            implicit.append(self._group(conn, f"user:{conn.user_id}"))
+        for group in implicit:
+            session.hub.subscribe(conn, group)
+        # Events sent to everyone or to this user are missed like any room's.
+        await event_views.replay(
+            session, implicit, lambda code, text: self._error(session, text, code)
+        )
 
     def _error(self, session: Session, message: str, code: str = "bad_request") -> None:
         session.send({"type": "error", "code": code, "message": message})
@@ -82,7 +88,7 @@ class Rooms(SocketDialect):
         session.hub.subscribe(conn, group)
         session.send({"type": "room_joined", "room": room, "timestamp": now_iso()})
         await event_views.replay(
-            session, group, lambda code, text: self._error(session, text, code)
+            session, [group], lambda code, text: self._error(session, text, code)
         )
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
@@ -126,7 +132,9 @@ class Rooms(SocketDialect):
                         },
                         "room": None,
                         "timestamp": now_iso(),
-                        "seq": hub.last_seq,
+                        # Not an event of the log: the seq up to which every event
+                        # has gone out, so a socket resuming from it skips none.
+                        "seq": hub.settled_seq,
                     }
                 )
             for member in list(hub.members(group)):
