@@ -32,6 +32,7 @@ QUEUE_KEYS = {
     "type",
     "shop_id",
     "shop_name",
+    "language",  # the shop's, so screens follow a change of it (SPEC §14)
     "seq",
     "version",
     "display",
