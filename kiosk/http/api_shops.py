@@ -71,7 +71,7 @@ async def patch_shop(request: web.Request) -> web.Response:
     fields = _shop_fields(await body_of(request), creating=False)
     if not fields:
         raise InvalidField(
-            "name", "nothing to change: give name, timezone or default_service_minutes"
+            "name", "nothing to change: give name, timezone, default_service_minutes or language"
         )
     return await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
 
