@@ -6,10 +6,11 @@
 - `launch_chromium()` starts Debian's Chromium with the flags the appliance's CI uses;
   Playwright gives every launch a fresh temporary user-data dir (no profile leaks
   between runs), and every `Pages.context()` is a fresh incognito-like context.
-- The `chromium` fixture is one browser for the whole session (a launch costs about a
-  second of a 2-core CI box); isolation comes from the fresh context each page gets.
-  It is a plugin's fixture (`pytest_plugins`) because a fixture imported into several
-  modules is a separate fixture, and a separate browser, in each of them.
+- The `chromium` fixture is one browser per test module (a launch costs about a
+  second); isolation comes from the fresh context each page gets. Not one per session:
+  Playwright's sync API runs an event loop in the main thread while it is open, which
+  breaks every later test that runs asyncio. It is a plugin's fixture
+  (`pytest_plugins`) so every browser module shares its definition.
 - The `pages` fixture is a `Pages` on the module's `server`, closed after each test.
 - `Pages` opens several pages against one real server (`tests.kiosk_harness.Server`),
   each at a named viewport (tablet 1024x768, phone 390x844, TV 1920x1080), with a
@@ -75,7 +76,10 @@ def launch_chromium(playwright):
     )
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the
+# main thread while it is open, and every later test that runs asyncio (the socket and
+# in-process tests) would then fail with "cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
