@@ -22,7 +22,7 @@ from kiosk.realtime.dialects.base import (
     visible,
 )
 from kiosk.realtime.frames import Message
-from kiosk.realtime.rounds import INITIAL, LIVE
+from kiosk.realtime.rounds import INITIAL, LIVE, PERIODIC
 from kiosk.services import views
 from kiosk.store.eventlog import Event
 
@@ -98,6 +98,8 @@ def seed002_data(snapshot: dict[str, Any]) -> dict[str, Any]:
         "unassigned": [_walk_in(e) for e in walk_ins[None]],
         "doctors": doctors,
         "timestamp": snapshot["timestamp"],
+        # An extra key: the shops' own date now, so a screen on "today" can follow it.
+        "today": snapshot.get("today"),
     }
 
 
@@ -161,7 +163,9 @@ class Central(SocketDialect):
         session.send_messages(messages)
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
-        if mode not in (LIVE, INITIAL):
+        # PERIODIC comes only from a shop's day turning (realtime/days.py): today's view
+        # gains the tickets carried over, yesterday's loses them, and `today` moves.
+        if mode not in (LIVE, INITIAL, PERIODIC):
             return []
         day = group.topic.split(":", 1)[1]
         return [(views.central_snapshot, day, group.variant[0]), *names_reads(group)]
@@ -179,7 +183,12 @@ class Central(SocketDialect):
             block = next((d for d in data["doctors"] if d["doctor"]["id"] == provider_id), None)
             if block is None:
                 return []
-            data = {**block, "date": data["date"], "timestamp": data["timestamp"]}
+            data = {
+                **block,
+                "date": data["date"],
+                "timestamp": data["timestamp"],
+                "today": data["today"],
+            }
         body = {
             "type": "snapshot" if mode == INITIAL else "update",
             "seq": snapshot["seq"],
