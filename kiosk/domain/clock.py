@@ -53,6 +53,14 @@ def next_midnight(zone: str, moment: datetime) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=tz).astimezone(UTC)
 
 
+def next_quarter_hour(moment: datetime) -> datetime:
+    """The next :00, :15, :30 or :45 of UTC after `moment`: every zone's offset is a
+    whole number of quarter hours, so every local midnight falls on one of these."""
+    start = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    quarters = (moment - start) // timedelta(minutes=15) + 1
+    return start + quarters * timedelta(minutes=15)
+
+
 def local_stamp(zone: str, day: str, hour: int, minute: int = 0) -> str:
     """A local wall time of a date, ISO-8601 with the offset in force then."""
     at = datetime.combine(date.fromisoformat(day), time(hour, minute), tzinfo=ZoneInfo(zone))

@@ -5,7 +5,9 @@ Nothing is committed at midnight, so no event would tell the hub that a quiet sh
 without `?date`, the central monitor's views of yesterday and today (tickets carried
 over join today's), and the views cached for sockets that connect next. This chore
 sleeps until the earliest next local midnight of any shop (DST-safe, domain/clock.py)
-and then has the hub re-render those topics.
+and then has the hub re-render those topics. A shop created since its last look may
+live in any zone, and every zone's midnight falls on a quarter hour of UTC, so it
+looks again at the next quarter hour at the latest.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def topics_of_turn(shop_id: int, before: str, today: str) -> list[str]:
 
 async def turn_days_forever(read: Reader, hub: Hub) -> None:
     known: dict[int, str] = {}  # shop id -> the local day it was living at the last look
+    last_look = None
     while True:
         try:
             zones = await read(views.shop_zones)
@@ -57,14 +60,18 @@ async def turn_days_forever(read: Reader, hub: Hub) -> None:
         for shop_id, zone in zones:
             today = clock.day_in(zone, now)
             before = known.get(shop_id)
+            if before is None and last_look is not None:
+                # Created since the last look: its screens may have opened on that day.
+                before = clock.day_in(zone, last_look)
             if before is not None and before != today:
                 log.info("shop %d: the day turned from %s to %s", shop_id, before, today)
                 turned.update(topics_of_turn(shop_id, before, today))
             known[shop_id] = today
+        last_look = now
         for topic in sorted(turned):
             hub.day_changed(topic)
-        wake = min((clock.next_midnight(zone, now) for _, zone in zones), default=None)
-        delay = LOOK_AGAIN_S
-        if wake is not None:
-            delay = min(delay, (wake - clock.utcnow()).total_seconds() + PAST_MIDNIGHT_S)
+        wake = min(
+            [clock.next_midnight(zone, now) for _, zone in zones] + [clock.next_quarter_hour(now)]
+        )
+        delay = min(LOOK_AGAIN_S, (wake - clock.utcnow()).total_seconds() + PAST_MIDNIGHT_S)
         await asyncio.sleep(max(delay, PAST_MIDNIGHT_S))
