@@ -52,6 +52,10 @@ def make_token(data_dir: Path, role: str, name: str | None = None) -> str:
 class Server:
     data_dir: Path
     extra_args: tuple[str, ...] = ()
+    # Run the server under a wrapper, e.g. ("faketime", "-f", "@2026-10-24 21:59:30"),
+    # with these extra environment variables (e.g. {"TZ": "UTC"}).
+    cmd_prefix: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     port: int = 0
     tokens: dict[str, str] = field(default_factory=dict)
@@ -68,7 +72,8 @@ class Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.proc = subprocess.Popen(
-            kiosk_cmd(
+            [*self.cmd_prefix]
+            + kiosk_cmd(
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -82,7 +87,7 @@ class Server:
             ),
             stdout=subprocess.PIPE,
             stderr=log,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )
         log.close()
         line = self._read_line_with_timeout(START_TIMEOUT_S)
