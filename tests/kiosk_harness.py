@@ -52,8 +52,9 @@ def make_token(data_dir: Path, role: str, name: str | None = None) -> str:
 class Server:
     data_dir: Path
     extra_args: tuple[str, ...] = ()
-    # Run the server under a wrapper, e.g. ("faketime", "-f", "@2026-10-24 21:59:30"),
-    # with these extra environment variables (e.g. {"TZ": "UTC"}).
+    # Extra environment, e.g. libfaketime's LD_PRELOAD and FAKETIME for a fake clock, and
+    # a wrapper command; it must exec the server (Debian's `faketime` forks and waits,
+    # so a SIGTERM to it would never reach the server, which would outlive the test).
     cmd_prefix: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None

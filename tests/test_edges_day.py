@@ -12,9 +12,9 @@ midnight, code skipping, ordering by instant) are fast pure tests.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +23,8 @@ from kiosk.domain import clock
 from kiosk.services.line import first_free_number
 from kiosk.services.rows import serving_order
 from tests.browser import Pages
-from tests.kiosk_harness import Server
-from tests.ws_client import WS, eventually, http, new_provider, new_shop, ok
+from tests.kiosk_harness import Server, wait_until
+from tests.ws_client import WS
 
 pytest_plugins = ("tests.browser",)
 
@@ -37,14 +37,16 @@ BEFORE_MIDNIGHT_UTC = "2026-10-24 21:59:25"
 BEFORE_FALL_BACK_UTC = "2026-10-25 00:59:40"
 TURN_TIMEOUT_S = 60.0
 
-needs_faketime = pytest.mark.skipif(shutil.which("faketime") is None, reason="no libfaketime")
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
+needs_faketime = pytest.mark.skipif(LIBFAKETIME is None, reason="no libfaketime")
 
 
-def fake_clock_server(data_dir, start: str, *args: str, tz: str = "UTC") -> Server:
-    """A server whose clock starts at `start` (read in `tz`) and runs at real speed."""
-    return Server(
-        data_dir, extra_args=args, cmd_prefix=("faketime", "-f", f"@{start} x1"), env={"TZ": tz}
-    )
+def fake_clock_server(data_dir: Path, start: str, *args: str, tz: str = "UTC") -> Server:
+    """A server whose clock starts at `start` (read in `tz`) and runs at real speed.
+    libfaketime is preloaded into the server itself rather than run through the
+    `faketime` command, which forks: stopping it would leave the server running."""
+    env = {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{start}", "TZ": tz}
+    return Server(data_dir, extra_args=args, env=env)
 
 
 def at(text: str) -> datetime:
@@ -137,36 +139,30 @@ def test_local_stamp_carries_the_offset_in_force_that_day():
 # ---------------------------------------------------------------- appointment times
 
 
-async def test_starts_at_without_an_offset_is_refused(inprocess_app):
-    shop = await new_shop(inprocess_app)
-    provider = await new_provider(inprocess_app, shop["id"])
-    body = {"provider_id": provider["id"], "date": NEXT_DAY, "patient": {"name": "Ann Bee"}}
-    bare = await http(
-        inprocess_app, "POST", f"{API}/appointments", {**body, "starts_at": f"{NEXT_DAY}T09:00:00"}
-    )
-    assert bare.status == 422, bare.raw
-    assert bare.body["error"]["details"]["field"] == "starts_at"
-    assert "offset" in bare.body["error"]["message"]
-    good = await ok(
-        inprocess_app,
-        "POST",
-        f"{API}/appointments",
-        {**body, "starts_at": f"{NEXT_DAY}T09:00:00+01:00"},
-    )
-    assert good["starts_at"] == f"{NEXT_DAY}T09:00:00+01:00"
-
-
 @needs_faketime
-def test_demo_appointments_carry_the_offset_of_their_day(tmp_path):
-    """On the day the clocks go back, Berlin's 09:00 is +01:00, not the eve's +02:00."""
-    srv = fake_clock_server(tmp_path / "demo", f"{NEXT_DAY} 08:00:00", "--demo", tz=BERLIN).start()
+def test_appointment_times_carry_their_offset(tmp_path):
+    """On the day the clocks go back, Berlin's 09:00 is +01:00, not the eve's +02:00: the
+    demo's appointments say so, and a time without an offset is refused."""
+    srv = fake_clock_server(tmp_path / "demo", f"{NEXT_DAY} 08:00:00", "--demo", tz=BERLIN)
+    srv.start()
     try:
-        listed = srv.client("staff").get(f"{API}/appointments?shop_id=1").body
+        staff = srv.client("staff")
+        listed = staff.get(f"{API}/appointments?shop_id=1").body
         assert [a["starts_at"] for a in sorted(listed, key=lambda a: a["starts_at"])] == [
             f"{NEXT_DAY}T{hour:02d}:00:00+01:00" for hour in range(9, 15)
         ]
+        body = {"provider_id": listed[0]["provider_id"], "date": NEXT_DAY}
+        body["patient"] = {"name": "Ann Bee"}
+        bare = staff.post(f"{API}/appointments", {**body, "starts_at": f"{NEXT_DAY}T09:30:00"})
+        assert bare.status == 422, bare.raw
+        assert bare.body["error"]["details"]["field"] == "starts_at"
+        assert "offset" in bare.body["error"]["message"]
+        with_offset = f"{NEXT_DAY}T09:30:00+01:00"
+        good = staff.post(f"{API}/appointments", {**body, "starts_at": with_offset})
+        assert good.status == 201, good.raw
+        assert good.body["starts_at"] == with_offset
+        assert srv.stop() == 0
     finally:
-        srv.stop()
         srv.kill()
 
 
@@ -206,7 +202,7 @@ async def _sockets_across_midnight(srv: Server, sid: int, ready: threading.Event
         assert view["appointments_today"]["date"] == EVE
         await central.send({"action": "subscribe", "date": EVE, "shop_id": sid})
         snapshot = await central.wait_for("snapshot")
-        assert snapshot["data"]["today"] == EVE
+        assert snapshot["today"] == EVE
         assert _tickets(snapshot["data"]["unassigned"]) == ["A001", "A002", "A003"]
         seq = view["seq"]
         ready.set()
@@ -220,7 +216,7 @@ async def _sockets_across_midnight(srv: Server, sid: int, ready: threading.Event
         assert turned[-1]["seq"] == seq  # nothing was written: a quiet midnight
         assert turned[-1]["appointments_today"]["total"] == 1
         told = await central.until(
-            lambda m: m.get("type") == "update" and m["data"]["today"] == NEXT_DAY, TURN_TIMEOUT_S
+            lambda m: m.get("type") == "update" and m["today"] == NEXT_DAY, TURN_TIMEOUT_S
         )
         assert told[-1]["data"]["date"] == EVE  # its own date, but it learns the new today
 
@@ -306,9 +302,10 @@ def test_every_screen_moves_to_the_new_day_at_a_quiet_midnight(tmp_path, chromiu
         line = staff.get(f"{API}/shops/{sid}/queue").body["queue_items"]
         assert len({e["ticket"] for e in line}) == len(line) == 4
         assert pages.problems(page) == {}
+        pages.close()
+        assert srv.stop() == 0  # the day chore is cancelled with the rest at shutdown
     finally:
         pages.close()
-        srv.stop()
         srv.kill()
 
 
@@ -316,35 +313,39 @@ def test_every_screen_moves_to_the_new_day_at_a_quiet_midnight(tmp_path, chromiu
 
 
 @needs_faketime
-async def test_now_serving_keeps_call_order_across_the_autumn_change(tmp_path):
-    srv = fake_clock_server(tmp_path / "data", BEFORE_FALL_BACK_UTC)
-    await asyncio.to_thread(srv.start)
+def test_now_serving_keeps_call_order_across_the_autumn_change(tmp_path):
+    srv = fake_clock_server(tmp_path / "data", BEFORE_FALL_BACK_UTC).start()
     try:
-        shop = await ok(
-            srv, "POST", f"{API}/shops", {"name": "Uhr Shop", "timezone": BERLIN}, role="admin"
-        )
-        sid = shop["id"]
+        admin, staff, kiosk = srv.client("admin"), srv.client("staff"), srv.client("kiosk")
+        sid = admin.post(f"{API}/shops", {"name": "Uhr Shop", "timezone": BERLIN}).body["id"]
         joined = [
-            await ok(srv, "POST", f"{API}/shops/{sid}/queue", {"full_name": f"Kunde {n}"})
+            kiosk.post(f"{API}/shops/{sid}/queue", {"full_name": f"Kunde {n}"}).body
             for n in (1, 2, 3)
         ]
-        a002 = await ok(srv, "PATCH", f"{API}/queue/{joined[1]['id']}", {"status": "CALLED"})
+        a002 = staff.patch(f"{API}/queue/{joined[1]['id']}", {"status": "CALLED"}).body
         assert a002["called_at"].endswith("+02:00"), "set-up ran past the change"
 
-        async def after_the_change() -> bool:
-            queue = await ok(srv, "GET", f"{API}/shops/{sid}/queue")
-            return queue["timestamp"].endswith("+01:00")
-
-        await eventually(after_the_change, timeout=TURN_TIMEOUT_S, interval=0.25)
-        a003 = await ok(srv, "PATCH", f"{API}/queue/{joined[2]['id']}", {"status": "CALLED"})
+        wait_until(
+            lambda: staff.get(f"{API}/shops/{sid}/queue").body["timestamp"].endswith("+01:00"),
+            timeout=TURN_TIMEOUT_S,
+            interval=0.25,
+            message="the clocks never went back",
+        )
+        a003 = staff.patch(f"{API}/queue/{joined[2]['id']}", {"status": "CALLED"}).body
         assert a003["called_at"].endswith("+01:00")
         assert a003["called_at"] < a002["called_at"]  # as text: the trap
 
-        queue = await ok(srv, "GET", f"{API}/shops/{sid}/queue")
+        queue = staff.get(f"{API}/shops/{sid}/queue").body
         assert [e["ticket"] for e in queue["now_serving"]] == ["A002", "A003"]
-        async with await WS.connect(srv, f"/ws/queue/{sid}") as socket:
-            view = await socket.expect("queue_update")
-            assert [e["ticket"] for e in view["now_serving"]] == ["A002", "A003"]
+
+        async def first_view() -> dict[str, Any]:
+            async with await WS.connect(srv, f"/ws/queue/{sid}") as socket:
+                return await socket.expect("queue_update")
+
+        thread, out = _in_thread(first_view)
+        thread.join(30)
+        assert "value" in out, out
+        assert [e["ticket"] for e in out["value"]["now_serving"]] == ["A002", "A003"]
+        assert srv.stop() == 0
     finally:
-        await asyncio.to_thread(srv.stop)
         srv.kill()

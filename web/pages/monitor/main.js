@@ -127,7 +127,7 @@ const live = new LiveSocket({
   onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     if ((msg.type === "snapshot" || msg.type === "update") && msg.data) {
-      followDay(msg.data.today);
+      followDay(msg.today);
       if (msg.data.date === M.date) render(msg.data);
     } else if (msg.type === "error" && msg.message) {
       setText($("error"), msg.message);
@@ -141,11 +141,7 @@ const live = new LiveSocket({
   poll: {
     get url() { return `/api/v1/monitor?date=${encodeURIComponent(M.date || M.today || "")}&shop_id=${SHOP}`; },
     everyMs: 5000,
-    onData(body) {
-      if (!body || !body.data) return;
-      followDay(body.data.today);
-      if (body.data.date === M.date) render(body.data);
-    },
+    onData(body) { if (body && body.data && body.data.date === M.date) render(body.data); },
   },
 });
 
