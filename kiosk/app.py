@@ -43,6 +43,7 @@ from kiosk.keys import (
     TOKENS,
 )
 from kiosk.realtime import polling, sockets
+from kiosk.realtime.days import days_ctx
 from kiosk.realtime.dialects import make_dialects
 from kiosk.realtime.hub import Hub
 from kiosk.realtime.presence import Presence
@@ -166,6 +167,7 @@ def make_app(config: Config) -> web.Application:
     # Started in this order, stopped in reverse: the database outlives everything.
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(timers_ctx)
+    app.cleanup_ctx.append(days_ctx)
     app.cleanup_ctx.append(advertising_ctx)
     app.cleanup_ctx.append(daily_backup_ctx)
     for room in (

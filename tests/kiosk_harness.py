@@ -52,6 +52,11 @@ def make_token(data_dir: Path, role: str, name: str | None = None) -> str:
 class Server:
     data_dir: Path
     extra_args: tuple[str, ...] = ()
+    # Extra environment, e.g. libfaketime's LD_PRELOAD and FAKETIME for a fake clock, and
+    # a wrapper command; it must exec the server (Debian's `faketime` forks and waits,
+    # so a SIGTERM to it would never reach the server, which would outlive the test).
+    cmd_prefix: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     port: int = 0
     tokens: dict[str, str] = field(default_factory=dict)
@@ -68,7 +73,8 @@ class Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.proc = subprocess.Popen(
-            kiosk_cmd(
+            [*self.cmd_prefix]
+            + kiosk_cmd(
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -82,7 +88,7 @@ class Server:
             ),
             stdout=subprocess.PIPE,
             stderr=log,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
         )
         log.close()
         line = self._read_line_with_timeout(START_TIMEOUT_S)

@@ -755,13 +755,21 @@ class QueueMachine(RuleBasedStateMachine):
         keys = [(shop, day, ticket) for _, shop, day, ticket in rows]
         assert len(keys) == len(set(keys)), "a ticket code repeats within a shop's day"
         last: dict[tuple, int] = {}
+        issued: dict[tuple, list[str]] = {}  # (shop, ticket) -> the days it was issued
+        for _, shop, day, ticket in rows:
+            issued.setdefault((shop, ticket), []).append(day)
         for entry_id, shop, day, ticket in rows:
             prefix, number = ticket[0], ticket[1:]
             assert prefix == self.entries[entry_id]["prefix"], f"{ticket} has the wrong prefix"
             assert number.isdigit() and len(number) >= 3, ticket
-            # Counted per shop per local day: 001, 002, ... with no gaps, restarting daily.
-            expected = last.get((shop, day, prefix), 0) + 1
-            assert int(number) == expected, f"{ticket} on {day}, expected number {expected}"
+            # Counted per shop per local day: 001, 002, ... restarting daily, with a gap
+            # only where an earlier day's ticket held the code (SPEC §11).
+            for skipped in range(last.get((shop, day, prefix), 0) + 1, int(number)):
+                code = tickets.ticket_code(prefix, skipped)
+                assert any(d < day for d in issued.get((shop, code), ())), (
+                    f"{ticket} on {day} skipped {code}, which no earlier day's ticket held"
+                )
+            assert int(number) > last.get((shop, day, prefix), 0), f"{ticket} on {day} repeats"
             last[(shop, day, prefix)] = int(number)
 
     @invariant()

@@ -36,7 +36,8 @@ def fill(shop_id: int = 1) -> Outcome:
         outcome = shops.create_provider(DEMO, shop_id, dict(fields))
         providers.append(outcome.value)
         events += outcome.events
-    today = clock.shop_today(rows.get_shop(shop_id))
+    shop = rows.get_shop(shop_id)
+    today = clock.shop_today(shop)
     for index, (name, phone, age, gender) in enumerate(PATIENTS):
         provider = providers[index % len(providers)]
         outcome = appointments.book(
@@ -44,7 +45,8 @@ def fill(shop_id: int = 1) -> Outcome:
             provider["id"],
             today,
             None,
-            f"{today}T{9 + index:02d}:00:00",
+            # With the offset in force that day: a bare "09:00" is no instant (SPEC §2).
+            clock.local_stamp(shop.timezone, today, 9 + index),
             {"name": name, "phone": phone, "age": age, "gender": gender},
             None,
         )

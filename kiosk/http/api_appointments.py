@@ -52,7 +52,10 @@ async def create_appointment(request: web.Request) -> web.Response:
     slot = v.integer(body, "slot", required=False, nullable=True, maximum=1000)
     starts_at = v.text(body, "starts_at", required=False, max_len=40, nullable=True)
     if starts_at is not None and not clock.is_datetime(starts_at):
-        raise InvalidField("starts_at", "must be an ISO-8601 time, like 2026-11-22T09:30:00+01:00")
+        raise InvalidField(
+            "starts_at",
+            "must be an ISO-8601 date and time with its UTC offset, like 2026-11-22T09:30:00+01:00",
+        )
     customer_id = v.integer(body, "customer_id", required=False, nullable=True)
     patient = None
     if customer_id is None:

@@ -97,6 +97,14 @@ class Hub:
     def refresh(self, topic: str) -> None:
         self.rounds.refresh(topic)
 
+    def day_changed(self, topic: str) -> None:
+        """What a topic shows changed with no event (a shop's local day turned): the
+        view cached for sockets that connect is stale though no seq moved, so drop it,
+        and re-render every group of the topic."""
+        for group in self.registry.topic_groups(topic):
+            self.rounds.forget(group)
+        self.rounds.refresh(topic)
+
     async def render_now(self, group: Group, events: list[Event], mode: str) -> list[Message]:
         return await self.rounds.render_now(group, events, mode)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from kiosk.domain import tickets
@@ -66,12 +67,40 @@ def _put_at_front(shop: Shop, entry: QueueEntry) -> list[int]:
     return moved
 
 
+def first_free_number(last: int, held: Iterable[str], prefix: str) -> int:
+    """The day's next ticket number after `last` whose code no open ticket holds.
+
+    Codes restart at 001 each day, but a ticket still open from an earlier day keeps
+    its code, so issuing it again would make a call-out ambiguous (SPEC §11).
+    """
+    taken = set(held)
+    number = last + 1
+    while tickets.ticket_code(prefix, number) in taken:
+        number += 1
+    return number
+
+
 def _next_ticket(shop: Shop, day: str, prefix: str) -> str:
-    number = sql(
-        "INSERT INTO ticket_counter (shop_id, day, prefix, last) VALUES (?, ?, ?, 1) "
-        "ON CONFLICT (shop_id, day, prefix) DO UPDATE SET last = last + 1 RETURNING last",
+    last = sql(
+        "SELECT last FROM ticket_counter WHERE shop_id = ? AND day = ? AND prefix = ?",
         (shop.id, day, prefix),
-    ).fetchone()[0]
+    ).fetchone()
+    # Only tickets of earlier days can hold a code the counter has not reached yet; the
+    # shop's open tickets are the line itself, so this read stays small.
+    held = [
+        row[0]
+        for row in sql(
+            "SELECT ticket FROM queue_entry WHERE shop_id = ? AND ticket_day < ? "
+            "AND status IN ('CHECKED_IN', 'CALLED', 'IN_SERVICE')",
+            (shop.id, day),
+        ).fetchall()
+    ]
+    number = first_free_number(last[0] if last else 0, held, prefix)
+    sql(
+        "INSERT INTO ticket_counter (shop_id, day, prefix, last) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (shop_id, day, prefix) DO UPDATE SET last = excluded.last",
+        (shop.id, day, prefix, number),
+    )
     return tickets.ticket_code(prefix, number)
 
 

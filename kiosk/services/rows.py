@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
+from kiosk.domain.clock import instant
 from kiosk.domain.errors import InvalidField, NotFound
 from kiosk.domain.tickets import CHECKED_IN, IN_SERVICE
 from kiosk.services.context import sql
@@ -163,11 +166,23 @@ def open_entries(shop: Shop) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     line = sorted(
         (r for r in rows if r["status"] == CHECKED_IN), key=lambda r: r["position_in_queue"]
     )
-    busy = sorted(
-        (r for r in rows if r["status"] != CHECKED_IN),
-        key=lambda r: (r["status"] != IN_SERVICE, r["called_at"] or "", r["id"]),
+    return line, serving_order(r for r in rows if r["status"] != CHECKED_IN)
+
+
+_NEVER_CALLED = datetime.min.replace(tzinfo=UTC)
+
+
+def serving_order(busy: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Those in service first, then by the instant they were called (not the text of
+    the stamp: its offset changes at a daylight-saving change)."""
+    return sorted(
+        busy,
+        key=lambda r: (
+            r["status"] != IN_SERVICE,
+            instant(r["called_at"]) or _NEVER_CALLED,
+            r["id"],
+        ),
     )
-    return line, busy
 
 
 def entries_in_full(shop: Shop, ids: list[int]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.domain.clock import iso_utc, shop_today, stamp, utcnow
+from kiosk.domain.clock import day_in, iso_utc, shop_today, stamp, utcnow
 from kiosk.services import settings
 from kiosk.services.appointments import list_appointments
 from kiosk.services.context import sql
@@ -56,10 +56,16 @@ def appointments_snapshot(day: str, shop_id: int) -> dict[str, Any]:
     }
 
 
+def shop_zones() -> list[tuple[int, str]]:
+    """Every shop's id and timezone: whose day turns when."""
+    return [(row[0], row[1]) for row in sql("SELECT id, timezone FROM shop ORDER BY id")]
+
+
 def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
     """Everything the central monitor shows for a date (seed 002), as neutral data:
     the providers in scope, the date's appointments with their tickets, and the
-    date's walk-in tickets. The dialect shapes it into seed 002's JSON."""
+    date's tickets; on a shop's today also its tickets still open from earlier days,
+    which hold the front of the real line. The dialect shapes it into seed 002's JSON."""
     scope, params = ("", ()) if shop_id is None else (" AND shop_id = ?", (shop_id,))
     if shop_id is not None:
         get_shop(shop_id)
@@ -77,23 +83,42 @@ def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
         "a.date = ?" + scope.replace("shop_id", "a.shop_id") + " ORDER BY a.slot, a.id",
         (day, *params),
     )
+    now = utcnow()
+    todays = {
+        shop: day_in(zone, now) for shop, zone in shop_zones() if shop_id is None or shop == shop_id
+    }
+    carried = [shop for shop, today in todays.items() if today == day]
+    where = "e.ticket_day = ?"
+    if carried:
+        where = (
+            "(e.ticket_day = ? OR (e.ticket_day < ? AND e.shop_id IN "
+            f"({', '.join('?' * len(carried))}) "
+            "AND e.status IN ('CHECKED_IN', 'CALLED', 'IN_SERVICE')))"
+        )
     entries = entries_where(
-        "e.ticket_day = ?" + scope.replace("shop_id", "e.shop_id") + " ORDER BY e.id",
-        (day, *params),
+        where + scope.replace("shop_id", "e.shop_id") + " ORDER BY e.id",
+        (day, *((day, *carried) if carried else ()), *params),
     )
     # An appointment's ticket: the newest one issued for it (a re-check-in after a
     # cancelled ticket shows the live one).
     by_appointment = {e["appointment_id"]: e for e in entries if e["appointment_id"]}
+    listed = set()
     for appointment in appointments:
         appointment["entry"] = by_appointment.get(appointment["id"])
+        listed.add(appointment["id"])
     return {
         "date": day,
         "shop_id": shop_id,
+        # The day the shops in scope are living (None when their zones disagree): a
+        # screen showing "today" follows it to the next day.
+        "today": next(iter(todays.values())) if len(set(todays.values())) == 1 else None,
         "seq": eventlog.last_seq(),
         "providers": providers,
         "appointments": appointments,
-        "walk_ins": [e for e in entries if not e["appointment_id"]],
-        "timestamp": iso_utc(utcnow()),
+        # A ticket carried over for yesterday's appointment has no row today: it is
+        # shown with the walk-ins rather than lost.
+        "walk_ins": [e for e in entries if e["appointment_id"] not in listed],
+        "timestamp": iso_utc(now),
     }
 
 

@@ -1,7 +1,9 @@
 """Shop appointments socket (seed 001): `/ws/appointments/{shop_id}/`.
 
 `{"type": "appointment_update", "appointments": [...]}` for today (or `?date=`), on
-connect and on every change to the shop's appointments.
+connect and on every change to the shop's appointments. "Today" is the shop's, read at
+each rendering, so a socket without `?date` moves to the next day at local midnight
+(the day chore, realtime/days.py, refreshes the topic then).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from kiosk.realtime.dialects.base import (
     visible,
 )
 from kiosk.realtime.frames import Message
-from kiosk.realtime.rounds import INITIAL, LIVE
+from kiosk.realtime.rounds import INITIAL, LIVE, PERIODIC
 from kiosk.services import views
 from kiosk.store.eventlog import Event
 
@@ -30,9 +32,9 @@ class Appointments(SocketDialect):
 
     async def open(self, session: Session) -> None:
         shop_id, day = session.params["shop_id"], session.params.get("day")
-        if day is None:
-            day = await session.read(views.today_of, shop_id)
-        elif not clock.is_date(day):
+        # No date: the group follows the shop's day (variant None) rather than keeping
+        # the date of the moment it connected.
+        if day is not None and not clock.is_date(day):
             # Said once; the socket stays open (it still answers ping) so the client
             # can see the message and reconnect with a good date.
             session.send(
@@ -50,25 +52,35 @@ class Appointments(SocketDialect):
         answer_ping(session, text, "appointment updates")
 
     @staticmethod
-    def _concerns(event: Event, day: str) -> bool:
+    def _concerns(event: Event, group: Group) -> bool:
         appointments = event.data.get("appointments")
         if not appointments:
             return event.type.startswith(("provider_", "shop_"))  # names shown beside them
-        return any(a.get("date") == day for a in appointments)
+        if group.variant is None:
+            # The writer routed it to the queue topic iff the appointment was for the
+            # shop's today when it committed (domain/topics.py).
+            return f"queue:{group.topic.split(':')[1]}" in event.topics
+        return any(a.get("date") == group.variant for a in appointments)
+
+    @staticmethod
+    def _read(group: Group) -> tuple:
+        shop_id = int(group.topic.split(":")[1])
+        if group.variant is None:
+            return (views.appointments_today, shop_id)
+        return (views.appointments_snapshot, group.variant, shop_id)
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
-        if mode == LIVE and not any(self._concerns(e, group.variant) for e in events):
+        if mode == LIVE and not any(self._concerns(e, group) for e in events):
             return []
-        if mode not in (LIVE, INITIAL):
+        # A refresh without events is the shop's day turning: only "today" moved.
+        if mode not in (LIVE, INITIAL) and not (mode == PERIODIC and group.variant is None):
             return []
-        shop_id = int(group.topic.split(":")[1])
-        return [(views.appointments_snapshot, group.variant, shop_id), *names_reads(group)]
+        return [self._read(group), *names_reads(group)]
 
     def render(
         self, group: Group, events: list[Event], reads: dict[tuple, Any], mode: str
     ) -> list[Message]:
-        key = (views.appointments_snapshot, group.variant, int(group.topic.split(":")[1]))
-        snapshot = reads.get(key)
+        snapshot = reads.get(self._read(group))
         if failed(snapshot):
             return []
         body = {

@@ -22,7 +22,7 @@ from kiosk.realtime.dialects.base import (
     visible,
 )
 from kiosk.realtime.frames import Message
-from kiosk.realtime.rounds import INITIAL, LIVE
+from kiosk.realtime.rounds import INITIAL, LIVE, PERIODIC
 from kiosk.services import views
 from kiosk.store.eventlog import Event
 
@@ -172,7 +172,9 @@ class Central(SocketDialect):
             hub.release(conn)
 
     def snapshot_reads(self, group: Group, events: list[Event], mode: str) -> list[tuple]:
-        if mode not in (LIVE, INITIAL):
+        # PERIODIC comes only from a shop's day turning (realtime/days.py): today's view
+        # gains the tickets carried over, yesterday's loses them, and `today` moves.
+        if mode not in (LIVE, INITIAL, PERIODIC):
             return []
         day = group.topic.split(":", 1)[1]
         return [(views.central_snapshot, day, group.variant[0]), *names_reads(group)]
@@ -195,5 +197,8 @@ class Central(SocketDialect):
             "type": "snapshot" if mode == INITIAL else "update",
             "seq": snapshot["seq"],
             "data": visible(data, group, reads),
+            # Beside seed 002's `data`, which stays exactly its shape: the shops' own date
+            # now, so a screen showing "today" follows it past midnight.
+            "today": snapshot["today"],
         }
         return [Message.of(body, snapshot["seq"], f"{group.topic}:{group.variant}", snapshot=True)]

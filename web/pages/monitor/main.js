@@ -111,6 +111,15 @@ function render(data) {
 
 // ------------------------------------------------------------------ live
 
+/** The shop's own date, as the server says it now: a screen on "today" moves with it at
+ *  local midnight (the server sends a fresh view then), with no clock of its own. */
+function followDay(today) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today || "") || today === M.today) return;
+  const onToday = M.date === M.today;
+  M.today = today;
+  if (onToday) setDate(today);
+}
+
 function subscribe() {
   if (!M.date) return;
   live.send({ action: "subscribe", date: M.date, shop_id: SHOP });
@@ -123,6 +132,7 @@ const live = new LiveSocket({
   onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     if ((msg.type === "snapshot" || msg.type === "update") && msg.data) {
+      followDay(msg.today);
       if (msg.data.date === M.date) render(msg.data);
     } else if (msg.type === "error" && msg.message) {
       setText($("error"), msg.message);
