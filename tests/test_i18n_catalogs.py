@@ -330,7 +330,7 @@ def test_the_scan_finds_english_where_there_is_some():
         'h("span", { text: "owner" })': ["owner"],
         'h("span", { text: t("admin.staff.owner") })': [],
         'el.textContent = ok ? "Yes" : "No";': ["Yes", "No"],
-        'el.title = `${a} · ${b}`;': [],
+        "el.title = `${a} · ${b}`;": [],
         'setText(x, k === "session" ? t("a.b") : fmt(d, { month: "short" }))': [],
         'setText(x, "Sign in" === y ? "Signed in" : "")': ["Signed in"],
     }
