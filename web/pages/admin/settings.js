@@ -77,8 +77,11 @@ function drawLanguages() {
       return option;
     }));
   }
-  if (document.activeElement !== select) select.value = chosen;
+  // Never undo the owner's pick before they save it (a live refresh redraws this).
+  if (document.activeElement !== select && !select.dataset.dirty) select.value = chosen;
 }
+
+$("shop-language").addEventListener("change", (ev) => { ev.target.dataset.dirty = "1"; });
 
 export async function loadShop() {
   try {
@@ -111,6 +114,7 @@ $("language-form").addEventListener("submit", async (ev) => {
   await act(async () => {
     const shop = await apiFetch("PATCH", `/api/v1/shops/${SHOP}`, { language: lang }, { outbox: false });
     A.shop = shop;
+    delete $("shop-language").dataset.dirty;
     // The owner's own page follows the shop (a ?lang= in the address is dropped: it would win).
     const url = new URL(location.href);
     if (url.searchParams.has("lang")) {
