@@ -8,10 +8,10 @@ import { redrawOnChange, SHOP } from "./common.js";
 const V = { lang: null, speaking: false };
 window.__voices = V;
 
-// The call-out's template is the display's (engineer B's `display.callout.spoken`) when the
-// catalog has it, else this page's own sample sentence.
+// The call-out's template is the display's (`display.callout.spoken`: "Ticket {ticket},
+// {provider}") when the catalog has it, else this page's own sample sentence. The sample
+// names no customer: a name is the shop's business, and a masked one is never spoken.
 const SAMPLE_KEYS = ["display.callout.spoken", "admin.voices.sample"];
-const SAMPLE = { ticket: "A 12", name: "", provider: "" };
 
 function synth() { return "speechSynthesis" in window ? window.speechSynthesis : null; }
 
@@ -30,7 +30,7 @@ export function voicesFor(lang) {
 
 function sampleText() {
   const key = SAMPLE_KEYS.find((k) => has(k));
-  return t(key, SAMPLE);
+  return t(key, { ticket: "A 12", provider: t("admin.voices.sampleProvider") });
 }
 
 function draw() {
