@@ -83,7 +83,8 @@ def test_catalog_is_a_flat_sorted_object_of_texts(lang):
     messages = json.loads(text)
     assert isinstance(messages, dict) and messages
     # One way of writing it, so the lead's merge of three branches is a plain union.
-    assert text == json.dumps(messages, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    written = json.dumps(messages, ensure_ascii=False, indent=1, sort_keys=True)
+    assert text.rstrip("\n") == written, f"rewrite {lang}.json with sorted keys, indent=1"
     for key, message in messages.items():
         assert re.fullmatch(r"[a-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+", key), key
         if isinstance(message, dict):
