@@ -2,6 +2,7 @@
 import { ApiError, param, shopId } from "/lib/api.js";
 import { $, setText, toast } from "/lib/ui.js";
 import { loginUrl } from "/lib/auth.js";
+import { has, locale, onChange, t } from "/lib/i18n.js";
 
 export const SHOP = shopId();
 export const ADDRESS_KEY = "qk.admin.address";
@@ -30,17 +31,33 @@ export function dropSetupParam() {
 export function pinOk(pin) { return /^\d{4,12}$/.test(pin); }
 export function adminPinOk(pin) { return /^\d{6,12}$/.test(pin); }
 
-export async function act(fn, label, button) {
+/**
+ * This page's own words for an API error (SPEC §14: the API's messages stay English).
+ * `codes` lets an action say more for a code it knows, e.g. { conflict: "admin.error.pinTaken" }.
+ */
+export function errorText(err, codes = {}) {
+  if (!(err instanceof ApiError)) return t("admin.error.unknown");
+  if (err.status === 0) return t("common.unreachable");
+  const details = err.details || {};
+  const key = codes[err.code] || (err.code && `admin.error.${err.code}`);
+  if (key && has(key)) {
+    return t(key, { field: details.field || "", count: Number(details.retry_after_s) || 30 });
+  }
+  return t("admin.error.unknown");
+}
+
+/** An action's failure: its own sentence ("The shop name could not be saved.") and the reason. */
+export async function act(fn, label, button, codes = {}) {
   if (button) button.disabled = true;
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      toast("Your sign-in ended. Please sign in again.", "warning");
+      toast(t("admin.signInEnded"), "warning");
       location.assign(loginUrl("admin"));
       return undefined;
     }
-    toast(`${label} failed: ${err.message || err}`, "error", { timeoutMs: 8000 });
+    toast(t("admin.failed", { action: t(label), reason: errorText(err, codes) }), "error", { timeoutMs: 8000 });
     return undefined;
   } finally {
     if (button) button.disabled = false;
@@ -48,14 +65,31 @@ export async function act(fn, label, button) {
 }
 
 /** Two taps instead of a blocking confirm(): the second tap within 5 s does it. */
-export function confirmed(button, prompt = "Tap again to confirm") {
+export function confirmed(button, prompt = "admin.confirm.tapAgain") {
   if (button.dataset.confirm === "1") { button.dataset.confirm = ""; return true; }
   const label = button.textContent;
   button.dataset.confirm = "1";
-  setText(button, prompt);
+  setText(button, t(prompt));
   setTimeout(() => { if (button.dataset.confirm === "1") { button.dataset.confirm = ""; setText(button, label); } }, 5000);
   return false;
 }
+
+/** "just now", "5 minutes ago", "yesterday": Intl in the page's language. */
+export function ago(iso, now = Date.now()) {
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at)) return "";
+  const s = Math.round((now - at) / 1000);
+  if (s < 45 && s > -30) return t("admin.time.justNow");
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
+  const m = Math.round(s / 60);
+  if (Math.abs(m) < 60) return rtf.format(-m, "minute");
+  const h = Math.round(m / 60);
+  if (Math.abs(h) < 24) return rtf.format(-h, "hour");
+  return rtf.format(-Math.round(h / 24), "day");
+}
+
+/** Redraw on a language switch: every panel registers its own redraw. */
+export function redrawOnChange(fn) { onChange(() => { try { fn(); } catch (err) { console.error(err); } }); }
 
 /**
  * A QR code the server drew (GET /appliance, POST /pairing) as an <svg> element.

@@ -1,19 +1,21 @@
 // Queue Kiosk — Admin page: paired devices, tokens and PIN sessions, and revoking them.
 import { apiFetch, ApiError } from "/lib/api.js";
 import { $, h, setText, toast } from "/lib/ui.js";
-import { relativeTime, loginUrl } from "/lib/auth.js";
-import { A, act, confirmed } from "./common.js";
+import { loginUrl } from "/lib/auth.js";
+import { formatDate, formatTime, has, t } from "/lib/i18n.js";
+import { A, act, ago, confirmed, redrawOnChange } from "./common.js";
 import { checkPaired } from "./pairing.js";
 import { loadAudit } from "./audit.js";
 
 // ------------------------------------------------------------------ devices and tokens
 
+// [kind, title key, "none" key]
 const KIND_GROUPS = [
-  ["device", "Paired tablets and TVs", "No tablet or TV is paired yet."],
-  ["session", "Signed in with a PIN", "Nobody is signed in."],
-  ["api", "Tokens", "No tokens."],
+  ["device", "admin.devices.group.device", "admin.devices.none.device"],
+  ["session", "admin.devices.group.session", "admin.devices.none.session"],
+  ["api", "admin.devices.group.api", "admin.devices.none.api"],
 ];
-const ROLE_NAMES = { admin: "admin", staff: "staff", kiosk: "check-in", display: "display" };
+const roleName = (role) => (has(`admin.devices.role.${role}`) ? t(`admin.devices.role.${role}`) : role);
 
 /** When the device was last heard from: a device or session was seen when it was made. */
 function lastSeen(t) {
@@ -41,10 +43,10 @@ export function renderDevices() {
     let items = current.filter((t) => t.kind === kind);
     if (kind === "api" && !items.length) continue;
     if (kind === "session") items = sessionsByPerson(items);
-    parts.push(h("div", { class: "group-title", text: title }));
+    parts.push(h("div", { class: "group-title", text: t(title) }));
     parts.push(items.length
       ? h("ul", { class: "list", dataset: { kind } }, items.map(deviceRow))
-      : h("p", { class: "empty", text: none }));
+      : h("p", { class: "empty", text: t(none) }));
   }
   host.replaceChildren(...parts);
 }
@@ -65,28 +67,29 @@ function sessionsByPerson(sessions) {
   return [...people.values()];
 }
 
-function deviceRow(t) {
-  const seen = lastSeen(t);
-  const ids = t.ids || [t.id];
-  const seenText = seen ? `seen ${relativeTime(seen)}` : "never used";
-  const verb = t.kind === "session" ? "Sign out" : "Revoke";
+function deviceRow(tok) {
+  const seen = lastSeen(tok);
+  const ids = tok.ids || [tok.id];
+  const seenText = seen ? t("admin.devices.seen", { ago: ago(seen) }) : t("admin.devices.neverUsed");
+  const session = tok.kind === "session";
   const revoke = h("button", {
-    class: "btn danger slim", type: "button", dataset: { action: "revoke" }, text: verb,
-    attrs: { "aria-label": `${verb} ${t.name}` },
+    class: "btn danger slim", type: "button", dataset: { action: "revoke" },
+    text: t(session ? "admin.devices.signOut" : "admin.devices.revoke"),
+    attrs: { "aria-label": t(session ? "admin.devices.signOutName" : "admin.devices.revokeName", { name: tok.name }) },
   });
-  revoke.addEventListener("click", () => revokeToken(t, ids, revoke));
-  return h("li", { class: "item device", dataset: { tokenId: String(t.id), tokenIds: ids.join(" "), kind: t.kind, role: t.role } },
-    h("span", { class: "name dev-name", text: t.name }),
+  revoke.addEventListener("click", () => revokeToken(tok, ids, revoke));
+  return h("li", { class: "item device", dataset: { tokenId: String(tok.id), tokenIds: ids.join(" "), kind: tok.kind, role: tok.role } },
+    h("span", { class: "name dev-name", text: tok.name }),
     h("span", { class: "meta" },
-      h("span", { class: "chip", dataset: { role: t.role }, text: ROLE_NAMES[t.role] || t.role }),
-      ids.length > 1 ? h("span", { text: `on ${ids.length} screens` }) : null,
-      h("span", { class: "dev-seen", dataset: { seen: seen || "", fromServer: t.last_seen_at ? "1" : "0" },
-        attrs: { title: seen ? new Date(seen).toLocaleString() : "" }, text: seenText })),
+      h("span", { class: "chip", dataset: { role: tok.role }, text: roleName(tok.role) }),
+      ids.length > 1 ? h("span", { text: t("admin.devices.screens", { count: ids.length }) }) : null,
+      h("span", { class: "dev-seen", dataset: { seen: seen || "", fromServer: tok.last_seen_at ? "1" : "0" },
+        attrs: { title: seen ? t("admin.audit.dayTime", { day: formatDate(new Date(seen), { day: "numeric", month: "short" }), time: formatTime(new Date(seen)) }) : "" }, text: seenText })),
     h("span", { class: "acts" }, revoke));
 }
 
-async function revokeToken(t, ids, button) {
-  if (!confirmed(button, t.kind === "session" ? "Tap to sign out" : "Tap to revoke")) return;
+async function revokeToken(tok, ids, button) {
+  if (!confirmed(button, tok.kind === "session" ? "admin.confirm.signOut" : "admin.confirm.revoke")) return;
   await act(async () => {
     for (const id of ids) {
       try {
@@ -95,22 +98,22 @@ async function revokeToken(t, ids, button) {
         if (!(err instanceof ApiError && err.status === 404)) throw err;  // already gone
       }
     }
-    toast(t.kind === "session" ? `${t.name} is signed out.` : `${t.name} can no longer connect.`, "success");
+    toast(t(tok.kind === "session" ? "admin.devices.signedOut" : "admin.devices.revoked", { name: tok.name }), "success");
     await Promise.all([loadDevices(), loadAudit()]);
-  }, "Revoking", button);
+  }, "admin.act.revoke", button);
 }
 
 $("token-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const role = $("token-role").value;
-  const name = $("token-name").value.trim() || `${role} token`;
+  const name = $("token-name").value.trim() || t("admin.token.defaultName", { role: roleName(role) });
   await act(async () => {
     const made = await apiFetch("POST", "/api/v1/tokens", { role, name }, { outbox: false });
     setText($("token-secret"), made.token);
     $("token-secret-box").hidden = false;
     $("token-name").value = "";
     await loadDevices();
-  }, "Making the token", $("token-make"));
+  }, "admin.act.token", $("token-make"));
 });
 
 let devicesTimer = null;
@@ -123,3 +126,5 @@ export function refreshDevicesSoon() {
     refreshDevicesSoon();
   }, every);
 }
+
+redrawOnChange(() => { if (A.tokens.length) renderDevices(); });

@@ -14,7 +14,8 @@ import { loadSettings, loadShop } from "./settings.js";
 import { refreshProviders } from "./providers.js";
 import { loadAudit } from "./audit.js";
 import "./pairing.js";
-import { startForShop } from "/lib/i18n.js";
+import { startForShop, t } from "/lib/i18n.js";
+import { redrawOnChange } from "./common.js";
 import { shopId as languageShop } from "/lib/api.js";
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
@@ -34,13 +35,20 @@ function refreshSoon() {
   refreshTimer = setTimeout(() => { refreshProviders(); loadShop(); }, 300);
 }
 
+function drawWho() {
+  const me = A.me;
+  if (!me) return;
+  setText($("who-name"), me.name || t(me.kind === "session" ? "admin.role.admin" : "admin.who.token"));
+  $("who-name").title = t("admin.who.title", { name: me.name || t("admin.role.admin") });
+}
+redrawOnChange(drawWho);
+
 let live = null;
 export async function showAdmin(me) {
   A.me = me;
   showOnly("admin-view");
   $("claim").hidden = me.claimed !== false;
-  setText($("who-name"), me.name || (me.kind === "session" ? "Admin" : "Admin token"));
-  $("who-name").title = `Signed in as ${me.name || "admin"} (admin)`;
+  drawWho();
   $("who").hidden = false;
   $("address").value = storedAddress() || "";
   $("navlinks").hidden = false;
@@ -64,7 +72,7 @@ async function start() {
   try {
     me = await whoAmI();
   } catch (err) {
-    setText($("load-error"), `The appliance cannot be reached right now (${err.message || err}). Reload this page to try again.`);
+    setText($("load-error"), t("admin.loadError"));
     showOnly("load-error");
     return;
   }
@@ -79,9 +87,9 @@ async function start() {
   if (!me.claimed || RESET) { showSetup(); return; }
   if (openedWithToken()) {
     // Scripts and tests open pages with ?token=: say what is wrong instead of leaving.
-    setText($("need-admin-why"), me.tokenRejected
-      ? "This token is unknown or was revoked. Sign in with the owner's PIN instead."
-      : "This token is not an admin token. Sign in with the owner's PIN instead.");
+    const why = me.tokenRejected ? "admin.needAdmin.tokenRejected" : "admin.needAdmin.notAdmin";
+    $("need-admin-why").dataset.i18n = why;
+    setText($("need-admin-why"), t(why));
     showOnly("need-admin");
     return;
   }

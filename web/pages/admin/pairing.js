@@ -2,7 +2,8 @@
 import { apiFetch } from "/lib/api.js";
 import { $, setText, toast } from "/lib/ui.js";
 import { qrSvg } from "/lib/qr.js";
-import { A, act, PAIRING_MS, serverSvg } from "./common.js";
+import { t } from "/lib/i18n.js";
+import { A, act, PAIRING_MS, redrawOnChange, serverSvg } from "./common.js";
 import { refreshDevicesSoon } from "./devices.js";
 
 // ------------------------------------------------------------------ pairing
@@ -12,30 +13,29 @@ function pairRole() { return $("pair-form").querySelector('input[name="role"]:ch
 $("pair-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const role = pairRole();
-  const name = $("pair-name").value.trim() || (role === "kiosk" ? "Check-in tablet" : "Waiting-room TV");
+  const name = $("pair-name").value.trim() || t(role === "kiosk" ? "admin.pair.kiosk" : "admin.pair.display");
   await act(async () => {
     const known = new Set(A.tokens.map((t) => t.id));
     const started = await apiFetch("POST", "/api/v1/pairing", { role, name }, { outbox: false });
     showPairing(started, known);
     refreshDevicesSoon();
-  }, "Making the pairing code", $("pair-start"));
+  }, "admin.act.pair", $("pair-start"));
 });
 
 function showPairing(started, known) {
   const box = $("pair-out");
   // The countdown runs from when the code arrived: the tablet's clock may be off.
   A.pairing = { ...started, known, deadline: Date.now() + PAIRING_MS - 1000, state: "open" };
-  const what = started.role === "kiosk" ? "check-in tablet" : "waiting-room TV";
   setText($("pair-title"), started.name);
-  setText($("pair-how"), `New ${what}: scan this code with it, or open the link on it. Works once.`);
   setText($("pair-url"), started.url);
-  $("pair-qr").replaceChildren(serverSvg(started.qr_svg, started.url, `QR code: pair ${started.name}`) || qrSvg(started.url, { size: 190 }));
+  const label = t("admin.pair.qrLabel", { name: started.name });
+  $("pair-qr").replaceChildren(serverSvg(started.qr_svg, started.url, label) || qrSvg(started.url, { size: 190, label }));
   box.dataset.state = "open";
   box.hidden = false;
   $("pair-state-text").hidden = false;
   $("pair-countdown").hidden = false;
   $("pair-copy").hidden = false;
-  setText($("pair-done"), "Close");
+  drawPairing();
   tickPairing();
   clearInterval(A.pairTimer);
   A.pairTimer = setInterval(tickPairing, 1000);
@@ -50,12 +50,31 @@ function tickPairing() {
   if (left <= 0) {
     p.state = "expired";
     $("pair-out").dataset.state = "expired";
-    setText($("pair-state-text"), "This code has expired.");
-    setText($("pair-countdown"), "Make a new one.");
     $("pair-copy").hidden = true;
     clearInterval(A.pairTimer);
+    drawPairing();
   }
 }
+
+/** The pairing box's words for its state (open, expired, paired), in the page's language. */
+function drawPairing() {
+  const p = A.pairing;
+  if (!p) return;
+  const kiosk = p.role === "kiosk";
+  if (p.state === "open") {
+    setText($("pair-how"), t(kiosk ? "admin.pair.howKiosk" : "admin.pair.howDisplay"));
+    setText($("pair-state-text"), t("admin.pair.expiresIn"));
+    setText($("pair-done"), t("admin.pair.close"));
+  } else if (p.state === "expired") {
+    setText($("pair-state-text"), t("admin.pair.expired"));
+    setText($("pair-countdown"), t("admin.pair.makeNew"));
+  } else if (p.state === "paired") {
+    setText($("pair-title"), t("admin.pair.paired", { name: p.deviceName }));
+    setText($("pair-how"), t(kiosk ? "admin.pair.pairedKiosk" : "admin.pair.pairedDisplay"));
+    setText($("pair-done"), t("admin.pair.done"));
+  }
+}
+redrawOnChange(drawPairing);
 
 export function checkPaired() {
   const p = A.pairing;
@@ -63,17 +82,16 @@ export function checkPaired() {
   const device = A.tokens.find((t) => t.kind === "device" && !p.known.has(t.id) && t.role === p.role && t.name === p.name);
   if (!device) return;
   p.state = "paired";
+  p.deviceName = device.name;
   $("pair-out").dataset.state = "paired";
-  setText($("pair-title"), `✓ “${device.name}” is paired`);
-  setText($("pair-how"), device.role === "kiosk" ? "It now shows the check-in screen." : "It now shows the waiting-room display.");
+  drawPairing();
   setText($("pair-url"), "");
   $("pair-state-text").hidden = true;
   $("pair-countdown").hidden = true;
   $("pair-copy").hidden = true;
-  setText($("pair-done"), "Done");
   $("pair-name").value = "";
   clearInterval(A.pairTimer);
-  toast(`${device.name} is paired.`, "success");
+  toast(t("admin.pair.pairedToast", { name: device.name }), "success");
 }
 
 $("pair-done").addEventListener("click", () => {
@@ -85,5 +103,5 @@ $("pair-done").addEventListener("click", () => {
 $("pair-copy").addEventListener("click", async () => {
   const url = A.pairing && A.pairing.url;
   if (!url) return;
-  try { await navigator.clipboard.writeText(url); toast("Link copied.", "success"); } catch { toast("Select the link and copy it by hand.", "info"); }
+  try { await navigator.clipboard.writeText(url); toast(t("admin.pair.copied"), "success"); } catch { toast(t("admin.pair.copyByHand"), "info"); }
 });

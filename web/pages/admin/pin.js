@@ -1,7 +1,8 @@
 // Queue Kiosk — Admin page: an admin PIN from release 1 (4 digits) is replaced before anything else.
 import { apiFetch, ApiError } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
-import { adminPinOk, pinOk } from "./common.js";
+import { t } from "/lib/i18n.js";
+import { adminPinOk, errorText, pinOk } from "./common.js";
 import { showOnly } from "./setup.js";
 
 export function showChangePin() {
@@ -10,12 +11,11 @@ export function showChangePin() {
 }
 
 function changeError(err) {
-  if (!(err instanceof ApiError)) return String(err);
-  if (err.status === 401) return "That is not your current PIN.";
-  if (err.status === 409) return "Someone else already has this PIN. Choose another.";
-  if (err.status === 422) return "The new PIN must be 6 to 12 digits.";
-  if (err.status === 429) return `Too many tries. Wait ${err.details.retry_after_s || 30} seconds and try again.`;
-  return err.message;
+  if (!(err instanceof ApiError)) return errorText(err);
+  if (err.status === 401) return t("admin.changePin.wrongOld");
+  if (err.status === 409) return t("admin.error.pinTaken");
+  if (err.status === 422) return t("admin.changePin.rule");
+  return errorText(err);
 }
 
 $("change-pin-form").addEventListener("submit", async (ev) => {
@@ -23,10 +23,10 @@ $("change-pin-form").addEventListener("submit", async (ev) => {
   const pin = $("change-pin-old").value.trim();
   const fresh = $("change-pin-new").value.trim();
   const err = $("change-pin-error");
-  if (!pinOk(pin)) { setText(err, "Type your current PIN."); $("change-pin-old").focus(); return; }
-  if (!adminPinOk(fresh)) { setText(err, "The new PIN must be 6 to 12 digits (numbers only)."); $("change-pin-new").focus(); return; }
+  if (!pinOk(pin)) { setText(err, t("admin.changePin.typeOld")); $("change-pin-old").focus(); return; }
+  if (!adminPinOk(fresh)) { setText(err, t("admin.changePin.ruleDigits")); $("change-pin-new").focus(); return; }
   if (fresh !== $("change-pin-new2").value.trim()) {
-    setText(err, "The two new PINs are not the same. Please type them again.");
+    setText(err, t("admin.changePin.mismatch"));
     $("change-pin-new2").value = "";
     $("change-pin-new2").focus();
     return;

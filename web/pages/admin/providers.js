@@ -2,7 +2,8 @@
 import { apiFetch } from "/lib/api.js";
 import { $, h, setText, toast, syncList } from "/lib/ui.js";
 import { loadProviders } from "/lib/providers.js";
-import { A, act, confirmed, SHOP } from "./common.js";
+import { t } from "/lib/i18n.js";
+import { A, act, confirmed, errorText, SHOP } from "./common.js";
 
 // ------------------------------------------------------------------ providers
 
@@ -10,7 +11,7 @@ export async function refreshProviders() {
   let all;
   try {
     all = await loadProviders(SHOP, { includeInactive: true });
-  } catch (err) { toast(`Could not read the providers: ${err.message}`, "error"); return; }
+  } catch (err) { toast(t("admin.providers.readFailed", { reason: errorText(err) }), "error"); return; }
   const list = all.filter((p) => p.active !== false);
   const off = all.filter((p) => p.active === false);
   A.providers = list;
@@ -22,12 +23,15 @@ export async function refreshProviders() {
 }
 
 function createProvider(p) {
-  const input = (name, placeholder, max) => h("input", { class: "field", name, placeholder, maxLength: max, attrs: { "aria-label": placeholder } });
+  // The words come from data-i18n*: translate() and a language switch fill them.
+  const input = (name, key, max) => h("input", { class: "field", name, maxLength: max,
+    dataset: { i18nPlaceholder: key, i18nAriaLabel: key }, attrs: { placeholder: t(key), "aria-label": t(key) } });
   const form = h("form", { class: "prow", dataset: { providerId: String(p.id) } },
-    input("name", "Name", 100), input("code", "Code", 20), input("specialty", "Specialty", 100),
+    input("name", "admin.providers.name", 100), input("code", "admin.providers.code", 20),
+    input("specialty", "admin.providers.specialty", 100),
     h("div", { class: "acts" },
-      h("button", { class: "btn", type: "submit", dataset: { action: "save" }, text: "Save" }),
-      h("button", { class: "btn danger", type: "button", dataset: { action: "deactivate" }, text: "Deactivate" })));
+      h("button", { class: "btn", type: "submit", dataset: { action: "save", i18n: "admin.save" }, text: t("admin.save") }),
+      h("button", { class: "btn danger", type: "button", dataset: { action: "deactivate", i18n: "admin.providers.deactivate" }, text: t("admin.providers.deactivate") })));
   form.addEventListener("input", () => { form.dataset.dirty = "1"; });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); saveProvider(form); });
   form.querySelector('[data-action="deactivate"]').addEventListener("click", () => deactivate(form));
@@ -42,7 +46,7 @@ function updateProvider(form, p) {
 }
 
 function createInactive(p) {
-  const b = h("button", { class: "btn slim", type: "button", dataset: { action: "reactivate" }, text: "Reactivate" });
+  const b = h("button", { class: "btn slim", type: "button", dataset: { action: "reactivate", i18n: "admin.providers.reactivate" }, text: t("admin.providers.reactivate") });
   b.addEventListener("click", () => reactivate(p.id, b));
   return h("li", { class: "item", dataset: { inactiveId: String(p.id) } },
     h("span", { class: "name" }), h("span", { class: "meta" }), h("span", { class: "acts" }, b));
@@ -57,9 +61,9 @@ function updateInactive(li, p) {
 async function reactivate(id, button) {
   await act(async () => {
     const p = await apiFetch("PATCH", `/api/v1/providers/${id}`, { active: true }, { outbox: false });
-    toast(`${p.name} is back.`, "success");
+    toast(t("admin.providers.reactivated", { name: p.name }), "success");
     await refreshProviders();
-  }, "Reactivating", button);
+  }, "admin.act.reactivate", button);
 }
 
 async function saveProvider(form) {
@@ -74,21 +78,21 @@ async function saveProvider(form) {
   await act(async () => {
     const p = await apiFetch("PATCH", `/api/v1/providers/${id}`, body, { outbox: false });
     delete form.dataset.dirty;
-    toast(`Saved: ${p.name}`, "success");
+    toast(t("admin.providers.saved", { name: p.name }), "success");
     await refreshProviders();
-  }, "Saving the provider", form.querySelector('[data-action="save"]'));
+  }, "admin.act.saveProvider", form.querySelector('[data-action="save"]'));
 }
 
 async function deactivate(form) {
   const id = Number(form.dataset.providerId);
   const name = form.elements.name.value;
   const button = form.querySelector('[data-action="deactivate"]');
-  if (!confirmed(button, "Tap to confirm")) return;
+  if (!confirmed(button, "admin.confirm.deactivate")) return;
   await act(async () => {
     await apiFetch("DELETE", `/api/v1/providers/${id}`, undefined, { outbox: false });
-    toast(`${name} is deactivated; anyone waiting for them now waits for anyone.`, "success", { timeoutMs: 8000 });
+    toast(t("admin.providers.deactivated", { name }), "success", { timeoutMs: 8000 });
     await refreshProviders();
-  }, "Deactivating", button);
+  }, "admin.act.deactivate", button);
 }
 
 $("add-form").addEventListener("submit", async (ev) => {
@@ -101,7 +105,7 @@ $("add-form").addEventListener("submit", async (ev) => {
   await act(async () => {
     const p = await apiFetch("POST", `/api/v1/shops/${SHOP}/providers`, body, { outbox: false });
     ev.target.reset();
-    toast(`Added ${p.name}`, "success");
+    toast(t("admin.providers.added", { name: p.name }), "success");
     await refreshProviders();
-  }, "Adding the provider", $("add-provider"));
+  }, "admin.act.addProvider", $("add-provider"));
 });

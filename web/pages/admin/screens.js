@@ -2,7 +2,8 @@
 import { apiFetch } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { qrSvg } from "/lib/qr.js";
-import { A, ADDRESS_KEY, isLoopback, serverSvg, SHOP } from "./common.js";
+import { t } from "/lib/i18n.js";
+import { A, ADDRESS_KEY, isLoopback, redrawOnChange, serverSvg, SHOP } from "./common.js";
 
 // ------------------------------------------------------------------ screens and QR codes
 
@@ -26,7 +27,7 @@ function drawCodes() {
   const detected = detectedBase();
   const base = override || detected;
   const suffix = SHOP === 1 ? "" : `?shop=${SHOP}`;
-  const pages = [["qr-kiosk", "kiosk", "QR code: customer check-in"], ["qr-display", "display", "QR code: waiting-room display"]];
+  const pages = [["qr-kiosk", "kiosk", t("admin.screens.kiosk.qr")], ["qr-display", "display", t("admin.screens.display.qr")]];
   for (const [id, page, label] of pages) {
     const box = $(id);
     const url = `${base}/${page}${suffix}`;
@@ -38,8 +39,10 @@ function drawCodes() {
   }
   const host = new URL(base).hostname;
   $("loopback-warn").hidden = !isLoopback(host);
-  setText($("loopback-host"), new URL(base).host);
+  setText($("loopback-warn"), t("admin.screens.loopback", { host: new URL(base).host }));
 }
+
+redrawOnChange(drawCodes);
 
 export async function loadAppliance() {
   try {

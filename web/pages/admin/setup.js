@@ -2,7 +2,8 @@
 import { apiFetch, ApiError, setToken } from "/lib/api.js";
 import { $, h, setText, toast } from "/lib/ui.js";
 import { loginUrl } from "/lib/auth.js";
-import { adminPinOk, dropSetupParam, SETUP } from "./common.js";
+import { t } from "/lib/i18n.js";
+import { adminPinOk, dropSetupParam, errorText, SETUP } from "./common.js";
 import { refreshAll, showAdmin } from "./main.js";
 
 // ------------------------------------------------------------------ first run
@@ -26,13 +27,16 @@ async function claim(name, pin) {
   return apiFetch("POST", "/api/v1/auth/setup", body, { outbox: false, token: null });
 }
 
+// A refused setup (403): already claimed, a used or stale link, or no link at all. The API
+// says which only in English words, so the page tells them apart by what it knows.
+function alreadySetUp(err) { return err instanceof ApiError && err.status === 403 && /already/.test(err.message); }
+
 function setupError(err) {
-  if (!(err instanceof ApiError)) return String(err);
-  if (err.status === 403) return err.message;
-  if (err.status === 429) return `Too many tries. Wait ${err.details.retry_after_s || 30} seconds and try again.`;
-  if (err.status === 422) return "An admin PIN is 6 to 12 digits.";
-  if (err.status === 0) return "The appliance cannot be reached right now.";
-  return err.message;
+  if (!(err instanceof ApiError)) return errorText(err);
+  if (alreadySetUp(err)) return t("admin.setup.error.claimed");
+  if (err.status === 403) return t(SETUP ? "admin.setup.error.linkUsed" : "admin.setup.error.needLink");
+  if (err.status === 422) return t("admin.setup.error.rule");
+  return errorText(err);
 }
 
 $("setup-form").addEventListener("submit", async (ev) => {
@@ -41,8 +45,8 @@ $("setup-form").addEventListener("submit", async (ev) => {
   const pin = $("setup-pin").value.trim();
   const again = $("setup-pin2").value.trim();
   const err = $("setup-error");
-  if (!adminPinOk(pin)) { setText(err, "The PIN must be 6 to 12 digits (numbers only)."); $("setup-pin").focus(); return; }
-  if (pin !== again) { setText(err, "The two PINs are not the same. Please type them again."); $("setup-pin2").value = ""; $("setup-pin2").focus(); return; }
+  if (!adminPinOk(pin)) { setText(err, t("admin.setup.error.ruleDigits")); $("setup-pin").focus(); return; }
+  if (pin !== again) { setText(err, t("admin.setup.error.mismatch")); $("setup-pin2").value = ""; $("setup-pin2").focus(); return; }
   setText(err, "");
   $("setup-save").disabled = true;
   try {
@@ -53,8 +57,8 @@ $("setup-form").addEventListener("submit", async (ev) => {
     await showAdmin({ role: "admin", name: result.staff.name, kind: "session", authenticated: true, claimed: true });
   } catch (e) {
     setText(err, setupError(e));
-    if (e instanceof ApiError && e.status === 403 && /already/.test(e.message)) {
-      err.append(" ", h("a", { href: loginUrl("admin", "/admin"), text: "Sign in" }));
+    if (alreadySetUp(e)) {
+      err.append(" ", h("a", { href: loginUrl("admin", "/admin"), text: t("admin.setup.signIn") }));
     }
   } finally {
     $("setup-save").disabled = false;
@@ -64,13 +68,13 @@ $("setup-form").addEventListener("submit", async (ev) => {
 $("claim-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const pin = $("claim-pin").value.trim();
-  if (!adminPinOk(pin)) { toast("The PIN must be 6 to 12 digits.", "error"); return; }
-  if (pin !== $("claim-pin2").value.trim()) { toast("The two PINs are not the same.", "error"); return; }
+  if (!adminPinOk(pin)) { toast(t("admin.setup.error.rule"), "error"); return; }
+  if (pin !== $("claim-pin2").value.trim()) { toast(t("admin.setup.error.mismatch"), "error"); return; }
   try {
     await claim($("claim-name").value.trim(), pin);
     dropSetupParam();
     $("claim").hidden = true;
-    toast("Owner PIN set.", "success");
+    toast(t("admin.claim.done"), "success");
     refreshAll();
   } catch (e) { toast(setupError(e), "error", { timeoutMs: 8000 }); }
 });

@@ -2,7 +2,7 @@
 import { apiFetch, param, shopId } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { whoAmI, login, logout, safeNext, atLeast } from "/lib/auth.js";
-import { startForShop } from "/lib/i18n.js";
+import { startForShop, t, onChange } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
@@ -15,16 +15,34 @@ const NEXT = safeNext(RAW_NEXT, null);
 const state = { busy: false, lockedUntil: 0, timer: null };
 window.__login = state;
 
-const PAGE_NAMES = { "/staff": "the staff screen", "/monitor": "the monitor", "/admin": "the admin page" };
-const TARGET = NEXT ? PAGE_NAMES[new URL(NEXT, location.origin).pathname] || null : null;
+// The page a sign-in leads to: each sentence naming it is a whole message per page.
+const PAGES = { "/staff": "staff", "/monitor": "monitor", "/admin": "admin" };
+const TARGET = NEXT ? PAGES[new URL(NEXT, location.origin).pathname] || null : null;
+const PAGE = TARGET || "other";
 
-const HINT = "Tap your PIN, or type it on a keyboard.";
+// Every text shown is kept as [key, params] so a language switch redraws it.
+const shown = { msg: null, lead: null, title: null, who: null, shop: null };
 
-function message(text, kind = "error") {
-  const box = $("msg");
-  setText(box, text || HINT);
-  box.dataset.kind = text ? kind : "hint";
+function show(id, key, params = {}) {
+  shown[id] = key ? [key, params] : null;
+  if (key) setText($(id), t(key, params));
 }
+
+function message(key, kind = "error", params = {}) {
+  const box = $("msg");
+  shown.msg = [key || "login.hint", params];
+  setText(box, t(key || "login.hint", params));
+  box.dataset.kind = key ? kind : "hint";
+}
+
+function redraw() {
+  for (const id of ["msg", "lead", "title", "who-text"]) {
+    const [key, params] = shown[id === "who-text" ? "who" : id] || [];
+    if (key) setText($(id), t(key, params));
+  }
+  document.title = shown.shop ? t("login.titleShop", { shop: shown.shop }) : t("login.title");
+}
+onChange(redraw);
 
 function digits(value) { return String(value || "").replace(/\D+/g, "").slice(0, 12); }
 
@@ -79,14 +97,15 @@ function startLockout(seconds) {
     if (left <= 0) {
       clearInterval(state.timer);
       state.timer = null;
-      message("You can try again now.", "ok");
+      message("login.again", "ok");
       refresh();
       if (!pin.readOnly) pin.focus();
       return;
     }
     const mm = Math.floor(left / 60);
     const ss = String(left % 60).padStart(2, "0");
-    message(`Too many wrong PINs. Try again in ${mm ? `${mm}:${ss}` : `${left} s`}.`, "wait");
+    if (mm) message("login.lockout.clock", "wait", { time: `${mm}:${ss}` });
+    else message("login.lockout.seconds", "wait", { count: left });
   };
   tick();
   state.timer = setInterval(tick, 250);
@@ -97,20 +116,22 @@ $("login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   if (state.busy || locked()) return;
   const value = digits(pin.value);
-  if (value.length < 4) { message("A PIN has at least 4 digits."); return; }
+  if (value.length < 4) { message("login.tooShort"); return; }
   state.busy = true;
   refresh();
-  message("Checking…", "info");
+  message("login.checking", "info");
   const result = await login(value);
   state.busy = false;
   if (result.ok) {
-    message(`Welcome, ${result.staff && result.staff.name ? result.staff.name : "you're signed in"}.`, "ok");
+    if (result.staff && result.staff.name) message("login.welcome", "ok", { name: result.staff.name });
+    else message("login.welcomeAnon", "ok");
     const role = result.staff && result.staff.role;
     if (NEED && !atLeast(role, NEED)) {
       // Signed in, but not enough for the page we came from (a staff PIN on /admin).
-      setText($("who-text"), `Signed in as ${result.staff.name}`);
+      shown.who = ["login.signedInAs", { name: result.staff.name }];
+      setText($("who-text"), t("login.signedInAs", { name: result.staff.name }));
       $("who").hidden = false;
-      message(`${result.staff.name} is signed in, but ${TARGET || "this page"} needs an admin PIN.`);
+      message(`login.notEnough.${PAGE}`, "error", { name: result.staff.name });
       refresh();
       return;
     }
@@ -123,15 +144,17 @@ $("login").addEventListener("submit", async (ev) => {
   if (result.status === 429) {
     startLockout(result.retryAfterS || 30);
   } else if (result.status === 401) {
-    message("That PIN is not right. Please try again.");
+    message("login.wrong");
     const card = $("login");
     card.classList.remove("shake");
     void card.offsetWidth;  // restart the animation
     card.classList.add("shake");
   } else if (result.status === 422) {
-    message("A PIN has 4 to 12 digits.");
+    message("login.badLength");
+  } else if (result.status === 0) {
+    message("common.unreachable");
   } else {
-    message(result.message || "Signing in failed. Please try again.");
+    message("login.failed");   // the API's own message stays English (SPEC §14)
   }
   refresh();
   if (!pin.readOnly) pin.focus();
@@ -143,7 +166,11 @@ async function start() {
   // A tablet's on-screen keyboard would cover the pad: touch screens use the pad only.
   if (matchMedia("(pointer: coarse)").matches) pin.readOnly = true;
   apiFetch("GET", `/api/v1/shops/${shopId()}`).then((shop) => {
-    if (shop && shop.name) { setText($("shop-name"), shop.name); document.title = `Sign in · ${shop.name}`; }
+    if (shop && shop.name) {
+      setText($("shop-name"), shop.name);
+      shown.shop = shop.name;
+      document.title = t("login.titleShop", { shop: shop.name });
+    }
   }).catch(() => {});
   let me = null;
   try { me = await whoAmI({ cookieOnly: true }); } catch { /* offline: show the pad anyway */ }
@@ -154,17 +181,16 @@ async function start() {
   if (me && me.authenticated) {
     // Already signed in well enough for where we were going: carry on.
     if (NEXT && atLeast(me.role, NEED || "staff")) { location.replace(NEXT); return; }
-    setText($("who-text"), `Signed in as ${me.name || me.role}`);
+    shown.who = ["login.signedInAs", { name: me.name || me.role }];
+    setText($("who-text"), t(...shown.who));
     $("who").hidden = false;
   }
-  const target = TARGET;
   if (NEED === "admin") {
-    setText($("title"), "Owner's PIN");
-    setText($("lead"), me && me.authenticated
-      ? `${target ? target[0].toUpperCase() + target.slice(1) : "This page"} needs an admin PIN. ${me.name || "This sign-in"} is signed in as ${me.role}.`
-      : `Sign in with an admin PIN to open ${target || "this page"}.`);
-  } else if (target) {
-    setText($("lead"), `Sign in to open ${target}.`);
+    show("title", "login.ownerHeading");
+    if (me && me.authenticated) show("lead", `login.needAdmin.${PAGE}`, { name: me.name || me.role });
+    else show("lead", `login.adminLead.${PAGE}`);
+  } else if (TARGET) {
+    show("lead", `login.openLead.${TARGET}`);
   }
   message("");
   $("login").hidden = false;
