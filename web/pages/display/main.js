@@ -414,6 +414,7 @@ function renderVoices() {
 }
 
 function playSample() {
+  $('sound-on').hidden = true;  // this tap lets the browser play sound, too
   const voice = voicesFor(language())[0];
   playChime().then(() => {
     if (!voice) return;
