@@ -4,8 +4,12 @@ import { param, shopId } from '/lib/api.js';
 import { loadProviders, providerName } from '/lib/providers.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
-  LANGUAGES, formatNumber, formatTime, language, locale, onChange, startForShop, supported, t, use,
+  LANGUAGES, direction, formatNumber, formatTime, language, locale, onChange, startForShop, supported, t, use,
 } from '/lib/i18n.js';
+
+// A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
+// "John D." keeps its full stop at its end and never pulls the sentence around it.
+const isolate = (text) => (text && direction() === 'rtl' ? `\u2068${text}\u2069` : text);
 
 // Every text on this page comes from the shop's language catalog (SPEC §14), and the
 // call-out is spoken in it.
@@ -76,7 +80,7 @@ function updateServe(node, entry, small) {
   node.dataset.status = entry.status;
   node.classList.toggle('small', small);
   setText(node.children[0], entry.ticket);
-  setText(node.children[1], nameOf(entry));
+  setText(node.children[1], isolate(nameOf(entry)));
   setText(node.children[2], t(entry.status === 'CALLED' ? 'display.state.called' : 'display.state.inService'));
 }
 
@@ -100,9 +104,9 @@ function makeNext() {
 
 function updateNext(node, entry) {
   setText(node.children[0], entry.ticket);
-  setText(node.children[1].children[0], nameOf(entry) || t('display.position', { position: entry.position_in_queue }));
+  setText(node.children[1].children[0], isolate(nameOf(entry)) || t('display.position', { position: entry.position_in_queue }));
   const pref = chairName(entry.provider_id);
-  setText(node.children[1].children[1], pref ? t('display.forProvider', { provider: pref }) : '');
+  setText(node.children[1].children[1], pref ? t('display.forProvider', { provider: isolate(pref) }) : '');
   setText(node.children[2], waitText(entry.estimated_wait_minutes));
 }
 
@@ -203,9 +207,10 @@ function announce(entry) {
 function showCall(ticket, name, where) {
   const box = $('call');
   setText(box.children[0], ticket);
-  setText(box.children[1], name);
+  setText(box.children[1], isolate(name));
   box.dataset.where = where || '';
-  setText(box.children[2], t('display.call.where', { provider: where || t('display.frontDesk') }));
+  box.dataset.who = name || '';
+  setText(box.children[2], t('display.call.where', { provider: isolate(where) || t('display.frontDesk') }));
   box.hidden = false;
   clearTimeout(callTimer);
   callTimer = setTimeout(() => { box.hidden = true; }, CALL_SHOW_MS);
@@ -441,7 +446,8 @@ onChange(() => {
   renderVoices();
   tick();
   if (!$('call').hidden) {
-    setText($('call').children[2], t('display.call.where', { provider: $('call').dataset.where || t('display.frontDesk') }));
+    setText($('call').children[2], t('display.call.where', { provider: isolate($('call').dataset.where) || t('display.frontDesk') }));
+    setText($('call').children[1], isolate($('call').dataset.who));
   }
   document.documentElement.dataset.lang = language();
   document.documentElement.dataset.locale = locale();

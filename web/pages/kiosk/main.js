@@ -5,7 +5,11 @@ import { $, h, setText, clear, syncList, firstNameInitial, waitText, clockTime, 
 import { qrSvg } from '/lib/qr.js';
 import { loadProviders, providerName } from '/lib/providers.js';
 import { atLeast, whoAmI } from '/lib/auth.js';
-import { LANGUAGES, language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
+import { LANGUAGES, direction, language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
+
+// A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
+// "John D." keeps its full stop at its end and never pulls the sentence around it.
+const isolate = (text) => (text && direction() === 'rtl' ? `\u2068${text}\u2069` : text);
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
 // `home` is the language the kiosk returns to for the next customer: the shop's (or a
@@ -249,9 +253,9 @@ function renderAppointments() {
   }, (node, a) => {
     const b = node.firstChild;
     setText(b.children[0], a.starts_at ? clockTime(a.starts_at) : (a.slot ? `#${a.slot}` : ''));
-    setText(b.children[1], firstNameInitial(a.customer && a.customer.name));
+    setText(b.children[1], isolate(firstNameInitial(a.customer && a.customer.name)));
     const who = providerName(state.providers, a.provider_id);
-    setText(b.children[2], who ? t('kiosk.appt.with', { provider: who }) : '');
+    setText(b.children[2], who ? t('kiosk.appt.with', { provider: isolate(who) }) : '');
   });
   $('appt-empty').hidden = rows.length > 0 || !!$('appt-error').textContent;
   if (needle && !rows.length && state.appointments.length) {
@@ -273,13 +277,13 @@ function confirmAppt(id) {
 }
 
 function paintConfirm(a) {
-  setText($('c-text'), firstNameInitial(a.customer && a.customer.name));
+  setText($('c-text'), isolate(firstNameInitial(a.customer && a.customer.name)));
   const time = a.starts_at ? clockTime(a.starts_at) : '';
   const provider = providerName(state.providers, a.provider_id);
   // One whole sentence per case: no pieces glued together.
   const key = time && provider ? 'kiosk.confirm.todayAtWith' : time ? 'kiosk.confirm.todayAt'
     : provider ? 'kiosk.confirm.todayWith' : 'kiosk.confirm.today';
-  setText($('c-sub'), t(key, { time, provider }));
+  setText($('c-sub'), t(key, { time, provider: isolate(provider) }));
 }
 
 $('c-no').addEventListener('click', () => { show('s-appt'); loadAppointments(); });
@@ -338,7 +342,7 @@ function paintTicket(entry) {
 function paintTicketTexts(entry) {
   // The owner's "tickets only" mode sends no name back (SPEC §16): greet without one.
   const who = firstNameInitial(entry.full_name);
-  setText($('t-hello'), who ? t('kiosk.ticket.hello', { name: who }) : t('kiosk.ticket.helloNoName'));
+  setText($('t-hello'), who ? t('kiosk.ticket.hello', { name: isolate(who) }) : t('kiosk.ticket.helloNoName'));
   setText($('t-pos'), entry.position_in_queue ? ordinal(entry.position_in_queue) : '');
   setText($('t-wait'), waitText(entry.estimated_wait_minutes));
   setText($('t-called'), entry.status === 'CALLED' ? t('kiosk.ticket.called')
@@ -359,7 +363,7 @@ $('p-done').addEventListener('click', reset);
 
 function showPending(id, name) {
   state.pendingId = id;
-  setText($('p-name'), name);
+  setText($('p-name'), isolate(name));
   show('s-pending');
   startCountdown('p-countdown', TICKET_BACK_S);
 }
@@ -373,7 +377,7 @@ onOutbox((ev) => {
     const ticket = ev.data && ev.data.ticket;
     const key = name && ticket ? 'kiosk.saved.sentNameTicket' : name ? 'kiosk.saved.sentName'
       : ticket ? 'kiosk.saved.sentTicket' : 'kiosk.saved.sent';
-    toast(t(key, { name, ticket }), 'success');
+    toast(t(key, { name: isolate(name), ticket }), 'success');
   } else if (ev.type === 'failed') {
     toast(t('kiosk.saved.failed'), 'error');
   }

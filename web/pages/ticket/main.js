@@ -2,7 +2,11 @@
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
 import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
-import { language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
+import { direction, language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
+
+// A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
+// "John D." keeps its full stop at its end and never pulls the sentence around it.
+const isolate = (text) => (text && direction() === 'rtl' ? `\u2068${text}\u2069` : text);
 
 // Every text on this page comes from a language catalog (SPEC §14): English (or the
 // ?lang= of the customer's visit at the kiosk) until the ticket names its shop, then
@@ -42,7 +46,7 @@ function render(t) {
   $('missing').hidden = true;
   if (t.shop_name) { setText($('shop'), t.shop_name); document.title = say('ticket.titleShop', { ticket: t.ticket, shop: t.shop_name }); }
   setText($('code'), t.ticket);
-  setText($('name'), t.full_name || '');
+  setText($('name'), isolate(t.full_name || ''));
   const waiting = t.status === 'CHECKED_IN';
   $('facts').hidden = !waiting;
   setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
@@ -52,7 +56,7 @@ function render(t) {
   $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
 
   const alert = $('alert');
-  const where = t.provider_name ? say('ticket.alert.goTo', { provider: t.provider_name }) : say('ticket.alert.desk');
+  const where = t.provider_name ? say('ticket.alert.goTo', { provider: isolate(t.provider_name) }) : say('ticket.alert.desk');
   let kind = null; let title = ''; let sub = '';
   if (t.status === 'CALLED') { kind = 'called'; title = say('ticket.alert.called'); sub = where; buzz('called', [300, 120, 300, 120, 600]); }
   else if (t.status === 'IN_SERVICE') { kind = 'done'; title = say('ticket.alert.inService'); }
