@@ -52,7 +52,7 @@ function render(t) {
   setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
   setText($('wait'), waiting ? waitText(t.estimated_wait_minutes, { short: true }) : '–');
   const ahead = waiting && t.position_in_queue ? t.position_in_queue - 1 : null;
-  setText($('ahead'), ahead === null ? '' : say('ticket.ahead', { count: ahead }));
+  setText($('ahead'), ahead === null ? '' : ahead === 0 ? say('ticket.aheadNone') : say('ticket.ahead', { count: ahead }));
   $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
 
   const alert = $('alert');
