@@ -449,6 +449,4 @@ onChange(() => {
     setText($('call').children[2], t('display.call.where', { provider: isolate($('call').dataset.where) || t('display.frontDesk') }));
     setText($('call').children[1], isolate($('call').dataset.who));
   }
-  document.documentElement.dataset.lang = language();
-  document.documentElement.dataset.locale = locale();
 });
