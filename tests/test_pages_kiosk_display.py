@@ -25,7 +25,9 @@ pytestmark = pytest.mark.timeout(300)
 
 XSS_REDACTED = "<img o."  # first word + initial of the last (SPEC §8)
 
-# Headless Chromium has no voices and no speakers: record what the display asks for.
+# Headless Chromium has no voices and no speakers: record what the display asks for,
+# and offer one local English voice (with none for its language the display only chimes,
+# SPEC §14; tests/test_pages_i18n_customer.py tests that choice).
 AUDIO_SPY = """
 (() => {
   window.__calls = [];
@@ -35,6 +37,9 @@ AUDIO_SPY = """
     return Promise.resolve();
   };
   if (window.speechSynthesis) {
+    const english = { name: 'Test English', lang: 'en-US', localService: true, default: true,
+                      voiceURI: 'test-en' };
+    window.speechSynthesis.getVoices = () => [english];
     window.speechSynthesis.speak = function (u) {
       record('speak:' + u.text);
       setTimeout(() => { if (u.onend) u.onend(new Event('end')); }, 5);

@@ -6,6 +6,8 @@ and to test exhaustively.
 
 from __future__ import annotations
 
+import unicodedata
+
 CHECKED_IN = "CHECKED_IN"
 CALLED = "CALLED"
 IN_SERVICE = "IN_SERVICE"
@@ -71,9 +73,48 @@ def ticket_code(prefix: str, number: int) -> str:
     return f"{prefix}{number:03d}"
 
 
+# Scripts written without spaces between words (SPEC §14): Chinese (Han), Japanese
+# (kana, with the prolonged-sound mark and the middle dot), Korean (Hangul) and Thai.
+_UNSPACED = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x1100, 0x11FF),  # Hangul Jamo
+    (0x2E80, 0x2FDF),  # CJK radicals
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3021, 0x3029),  # Hangzhou numerals
+    (0x3040, 0x30FF),  # Hiragana, Katakana (ー ・ too)
+    (0x3130, 0x318F),  # Hangul compatibility Jamo
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xA960, 0xA97F),  # Hangul Jamo extended A
+    (0xAC00, 0xD7FF),  # Hangul syllables, Jamo extended B
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # halfwidth Katakana
+    (0x20000, 0x3134F),  # CJK extensions B-G
+)
+
+
+def _unspaced(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _UNSPACED)
+
+
+def _mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
+
+
 def display_name(full_name: str) -> str:
-    """ "John Michael Doe" -> "John D."; one word stays as it is (SPEC §8)."""
+    """ "John Michael Doe" -> "John D."; one Latin word stays as it is (SPEC §8). One word
+    of 2+ characters in a script written without spaces keeps its first character and
+    masks the rest: "李小龙" -> "李**" (SPEC §14)."""
     words = full_name.split()
-    if len(words) < 2:
-        return full_name.strip()
-    return f"{words[0]} {words[-1][0]}."
+    if len(words) >= 2:
+        return f"{words[0]} {words[-1][0]}."
+    word = full_name.strip()
+    if not word or not all(_unspaced(c) or _mark(c) for c in word) or _mark(word[0]):
+        return word
+    first = 1
+    while first < len(word) and _mark(word[first]):  # a Thai vowel sign stays with its letter
+        first += 1
+    rest = sum(1 for c in word[first:] if not _mark(c))
+    return word[:first] + "*" * rest if rest else word

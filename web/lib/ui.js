@@ -23,7 +23,7 @@
 //   polling. Both reflect every LiveSocket on the page (worst status wins).
 // Formatting: spokenTicket('A012') -> 'A 12'; waitText(min) -> 'about 15 min'
 //   (waitText(min, {short: true}) -> '~15 min');
-//   firstNameInitial('John Michael Doe') -> 'John D.'; clockTime(iso) -> '09:30'.
+//   firstNameInitial('John Michael Doe') -> 'John D.', ('李小龙') -> '李**'; clockTime(iso) -> '09:30'.
 
 import { formatTime, ordinal, t } from './i18n.js';
 
@@ -173,9 +173,22 @@ export function spokenTicket(code) {
   return m[1] ? `${m[1].toUpperCase()} ${Number(m[2])}` : String(Number(m[2]));
 }
 
+// Scripts written without spaces (SPEC §14): Chinese, Japanese, Korean, Thai; marks
+// (a Thai vowel sign) belong to their letter. As the server's display_name.
+const UNSPACED = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\u3005-\u3007\u30FC\u30FB\p{M}]+$/u;
+
 export function firstNameInitial(name) {
   const words = String(name || '').trim().split(/\s+/).filter(Boolean);
-  if (words.length < 2) return words[0] || '';
+  if (words.length < 2) {
+    const word = words[0] || '';
+    // "李小龙" -> "李**": one word in a script without spaces keeps its first character.
+    if (!UNSPACED.test(word) || /^\p{M}/u.test(word)) return word;
+    const chars = Array.from(word);
+    let first = 1;
+    while (first < chars.length && /\p{M}/u.test(chars[first])) first += 1;
+    const rest = chars.slice(first).filter((c) => !/\p{M}/u.test(c)).length;
+    return rest ? chars.slice(0, first).join('') + '*'.repeat(rest) : word;
+  }
   const last = words[words.length - 1];
   // Already redacted by the server ("John D.") stays as it is.
   if (/^\p{L}\.$/u.test(last)) return `${words[0]} ${last}`;

@@ -3,11 +3,17 @@ import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
 import { loadProviders, providerName } from '/lib/providers.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
-import { startForShop } from '/lib/i18n.js';
-import { shopId as languageShop } from '/lib/api.js';
+import {
+  LANGUAGES, direction, formatNumber, formatTime, language, locale, onChange, startForShop, supported, t, use,
+} from '/lib/i18n.js';
 
-// Every text on this page comes from the shop's language catalog (SPEC §14).
-await startForShop(languageShop());
+// A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
+// "John D." keeps its full stop at its end and never pulls the sentence around it.
+const isolate = (text) => (text && direction() === 'rtl' ? `\u2068${text}\u2069` : text);
+
+// Every text on this page comes from the shop's language catalog (SPEC §14), and the
+// call-out is spoken in it.
+await startForShop(shopId());
 
 const SHOP = shopId();
 // The owner's display settings (/admin) arrive with every queue update; a URL switch
@@ -62,7 +68,7 @@ function makeDesk() {
   return h('div', { class: 'desk' },
     h('div', { class: 'desk-name' }),
     h('div', { class: 'desk-list' }),
-    h('div', { class: 'desk-idle', text: 'Available' }));
+    h('div', { class: 'desk-idle', text: t('display.available') }));
 }
 
 function makeServe() {
@@ -74,8 +80,8 @@ function updateServe(node, entry, small) {
   node.dataset.status = entry.status;
   node.classList.toggle('small', small);
   setText(node.children[0], entry.ticket);
-  setText(node.children[1], nameOf(entry));
-  setText(node.children[2], entry.status === 'CALLED' ? 'Please come up' : 'In service');
+  setText(node.children[1], isolate(nameOf(entry)));
+  setText(node.children[2], t(entry.status === 'CALLED' ? 'display.state.called' : 'display.state.inService'));
 }
 
 function updateDesk(node, desk) {
@@ -84,6 +90,7 @@ function updateDesk(node, desk) {
   node.classList.toggle('busy', busy.length > 0);
   node.classList.toggle('calling', busy.some((e) => e.status === 'CALLED'));
   node.children[2].hidden = busy.length > 0;
+  setText(node.children[2], t('display.available'));
   syncList(node.children[1], busy.slice(0, 3), (e) => e.id, makeServe,
     (n, e) => updateServe(n, e, busy.length > 1 && e.status !== 'CALLED'));
 }
@@ -97,15 +104,15 @@ function makeNext() {
 
 function updateNext(node, entry) {
   setText(node.children[0], entry.ticket);
-  setText(node.children[1].children[0], nameOf(entry) || `#${entry.position_in_queue}`);
+  setText(node.children[1].children[0], isolate(nameOf(entry)) || t('display.position', { position: entry.position_in_queue }));
   const pref = chairName(entry.provider_id);
-  setText(node.children[1].children[1], pref ? `for ${pref}` : '');
+  setText(node.children[1].children[1], pref ? t('display.forProvider', { provider: isolate(pref) }) : '');
   setText(node.children[2], waitText(entry.estimated_wait_minutes));
 }
 
 function render(q) {
   state.last = q;
-  setText($('shop-name'), q.shop_name || 'Now serving');
+  setText($('shop-name'), q.shop_name || t('display.title'));
   const items = Array.isArray(q.queue_items) ? q.queue_items : [];
   const busy = items.filter((e) => e.status === 'CALLED' || e.status === 'IN_SERVICE');
   const waiting = items.filter((e) => e.status === 'CHECKED_IN')
@@ -123,16 +130,16 @@ function render(q) {
   for (const e of busy) {
     let d = e.provider_id != null ? byProvider.get(e.provider_id) : null;
     if (!d && e.provider_id != null) {
-      d = { key: `p${e.provider_id}`, name: chairName(e.provider_id) || 'Chair', entries: [] };
+      d = { key: `p${e.provider_id}`, name: chairName(e.provider_id) || t('display.chair'), entries: [] };
       desks.push(d); byProvider.set(e.provider_id, d);
     }
     if (!d) {
-      if (!front) { front = { key: 'front', name: 'Front desk', entries: [] }; desks.push(front); }
+      if (!front) { front = { key: 'front', name: t('display.frontDesk'), entries: [] }; desks.push(front); }
       d = front;
     }
     d.entries.push(e);
   }
-  if (!desks.length) desks.push({ key: 'front', name: 'Front desk', entries: [] });
+  if (!desks.length) desks.push({ key: 'front', name: t('display.frontDesk'), entries: [] });
   for (const d of desks) d.entries.sort((a, b) => (a.status === 'CALLED' ? 0 : 1) - (b.status === 'CALLED' ? 0 : 1)
     || String(b.called_at || '').localeCompare(String(a.called_at || '')));
   syncList($('serving'), desks, (d) => d.key, makeDesk, updateDesk);
@@ -141,12 +148,23 @@ function render(q) {
   $('next-empty').hidden = waiting.length > 0;
   const more = waiting.length - NEXT_ROWS;
   $('next-more').hidden = more <= 0;
-  setText($('next-more'), more > 0 ? `+ ${more} more waiting` : '');
-  setText($('waiting-count'), String(waiting.length));
-  setText($('waiting-label'), waiting.length === 1 ? 'person waiting' : 'people waiting');
+  setText($('next-more'), more > 0 ? t('display.more', { count: more }) : '');
+  paintWaiting(waiting.length);
   const longest = waiting.length ? waiting[waiting.length - 1].estimated_wait_minutes : 0;
-  setText($('wait-line'), !waiting.length ? 'No wait right now'
-    : longest > 0 ? `Wait for new arrivals: ${waitText(longest)}` : 'Short wait right now');
+  setText($('wait-line'), !waiting.length ? t('display.wait.none')
+    : longest > 0 ? t('display.wait.line', { wait: waitText(longest) }) : t('display.wait.short'));
+}
+
+// "12 people waiting" as one sentence of the catalog, with its number in bold.
+function paintWaiting(count) {
+  const box = $('waiting');
+  const text = t('display.waiting', { count });
+  if (box.dataset.text === text) return;
+  box.dataset.text = text;
+  const number = formatNumber(count);
+  const at = text.indexOf(number);
+  const strong = h('strong', { id: 'waiting-count', text: number });
+  box.replaceChildren(...(at < 0 ? [text] : [text.slice(0, at), strong, text.slice(at + number.length)]));
 }
 
 // ------------------------------------------------------------ calls: chime + voice
@@ -180,7 +198,7 @@ function stillCalled(id) {
 function announce(entry) {
   const where = chairName(entry.provider_id);
   const name = namesShown() ? firstNameInitial(entry.full_name) : '';
-  showCall(entry.ticket, name, where || 'Front desk');
+  showCall(entry.ticket, name, where);
   announcements.push({ id: entry.id, ticket: entry.ticket, name, where });
   while (announcements.length > MAX_PENDING) announcements.shift();
   if (!speaking) sayNext();
@@ -189,18 +207,59 @@ function announce(entry) {
 function showCall(ticket, name, where) {
   const box = $('call');
   setText(box.children[0], ticket);
-  setText(box.children[1], name);
-  setText(box.children[2], `→ ${where}`);
+  setText(box.children[1], isolate(name));
+  box.dataset.where = where || '';
+  box.dataset.who = name || '';
+  setText(box.children[2], t('display.call.where', { provider: isolate(where) || t('display.frontDesk') }));
   box.hidden = false;
   clearTimeout(callTimer);
   callTimer = setTimeout(() => { box.hidden = true; }, CALL_SHOW_MS);
 }
 
+// A masked name ("李**") is never spoken: only its ticket (SPEC §14).
+function speakable(name) {
+  return !!name && !name.includes('*');
+}
+
+/** The call-out in the page's language: one whole template per case, the ticket read
+ * as a letter and a number ("A 12"). */
 function spokenText(a) {
-  const parts = [`Ticket ${spokenTicket(a.ticket)}`];
-  if (a.name) parts.push(a.name);
-  parts.push(a.where ? a.where : 'please come to the front desk');
-  return parts.join(', ');
+  const name = speakable(a.name) ? a.name : '';
+  const key = a.where
+    ? (name ? 'display.callout.spokenName' : 'display.callout.spoken')
+    : (name ? 'display.callout.spokenNameDesk' : 'display.callout.spokenDesk');
+  return t(key, { ticket: spokenTicket(a.ticket), name, provider: a.where || '' });
+}
+
+// ------------------------------------------------------------ voices
+
+const BASE = (tag) => String(tag || '').toLowerCase().replace('_', '-').split('-')[0];
+// The region a shop of that language most likely speaks, when a browser has several.
+const REGION = { pt: 'br', zh: 'cn', en: 'us', es: 'es', fr: 'fr', de: 'de', ar: 'sa' };
+
+function allVoices() {
+  try { return ('speechSynthesis' in window && window.speechSynthesis.getVoices()) || []; } catch { return []; }
+}
+
+/** This TV's voices for `lang`, best first: local (works offline) before online, then
+ * the usual region. Never a voice of another language. */
+function voicesFor(lang) {
+  const score = (v) => (v.localService ? 2 : 0)
+    + (String(v.lang || '').toLowerCase().replace('_', '-').split('-')[1] === REGION[lang] ? 1 : 0);
+  return allVoices().filter((v) => BASE(v.lang) === lang)
+    .map((v, i) => ({ v, i, s: score(v) }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.v);
+}
+
+function speak(text, voice, onDone) {
+  const u = new SpeechSynthesisUtterance(text);
+  u.rate = 0.9;
+  u.lang = voice.lang;
+  try { u.voice = voice; } catch { /* not a SpeechSynthesisVoice: the lang alone picks it */ }
+  document.documentElement.dataset.voice = voice.name || voice.lang;
+  u.onend = onDone; u.onerror = onDone;
+  window.speechSynthesis.speak(u);
 }
 
 function sayNext() {
@@ -212,15 +271,15 @@ function sayNext() {
   const finish = () => { if (!done) { done = true; setTimeout(sayNext, 400); } };
   playChime().then(() => {
     if (!voiceOn() || !('speechSynthesis' in window)) { setTimeout(finish, 1200); return; }
+    // No voice for the shop's language: the chime and the screen only, never the
+    // text in another language's voice (SPEC §14).
+    const voice = voicesFor(language())[0];
+    if (!voice) { document.documentElement.dataset.voice = ''; setTimeout(finish, 1200); return; }
     // Speak once the chime has rung (≈1.2 s), whether or not 'ended' fires.
     setTimeout(() => {
       try {
-        const u = new SpeechSynthesisUtterance(spokenText(a));
-        u.rate = 0.9;
-        u.lang = document.documentElement.lang || 'en';
-        u.onend = finish; u.onerror = finish;
-        window.speechSynthesis.speak(u);
-        setTimeout(finish, 8000);  // no voices / engine stuck: never block the next call
+        speak(spokenText(a), voice, finish);
+        setTimeout(finish, 8000);  // engine stuck: never block the next call
       } catch { finish(); }
     }, 1200);
   });
@@ -275,9 +334,23 @@ addEventListener('resize', fitRows);
 
 // ------------------------------------------------------------ clock, long-run care
 
+// The appliance's clock (SPEC §9), from the last queue body's `timestamp` (shop time,
+// with its offset): the difference to this TV's clock is kept, the TV's own time zone
+// and setting play no part.
+const serverClock = { skewMs: null, offsetMin: 0 };
+
+function learnClock(stamp) {
+  const when = Date.parse(stamp || '');
+  const m = /([+-])(\d{2}):(\d{2})$|Z$/.exec(String(stamp || ''));
+  if (!Number.isFinite(when) || !m) return;
+  serverClock.skewMs = when - Date.now();
+  serverClock.offsetMin = m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
 function tick() {
-  const d = new Date();
-  setText($('clock'), d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  const wall = serverClock.skewMs === null ? new Date()
+    : new Date(Date.now() + serverClock.skewMs + serverClock.offsetMin * 60000).toISOString();
+  setText($('clock'), formatTime(wall));
   // Weeks on the wall: reload once a day when nothing is going on, to pick up a new
   // version and start from a clean page.
   if (Date.now() - state.started > 24 * 3600 * 1000 && live.connected && state.last
@@ -293,6 +366,9 @@ function onQueue(q) {
   if (q.display) ownerDisplay = q.display;
   if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;  // an older body (poll vs socket)
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
+  // The owner changed the shop's language: the TV follows at once (a ?lang= stays).
+  if (supported(q.language) && q.language !== language() && !param('lang', '')) use(q.language);
+  learnClock(q.timestamp);
   render(q);
   detectCalls(q);
   state.updates += 1;
@@ -312,4 +388,65 @@ tick();
 setInterval(tick, 10000);
 setInterval(() => refreshProviders(true), 10 * 60 * 1000);
 refreshProviders(true).finally(() => live.start());
-window.qkDisplay = { spokenText, state };
+window.qkDisplay = { spokenText, state, voicesFor };
+
+// ------------------------------------------------------------ /display?voices=1
+
+// For the owner checking a TV (linked from /admin): the voices this browser offers for
+// the shop's language, the local ones marked, and a sample to hear the call-out.
+// "español", "Deutsch", "中文": the language's name as a sentence in that language says it.
+function languageName(lang) {
+  try { return new Intl.DisplayNames([locale()], { type: 'language' }).of(lang) || LANGUAGES[lang]; } catch { return LANGUAGES[lang]; }
+}
+
+function renderVoices() {
+  const box = $('voices');
+  if (box.hidden) return;
+  const lang = language();
+  const list = voicesFor(lang);
+  const name = languageName(lang);
+  setText($('voices-h'), t('display.voices.title', { language: name }));
+  setText($('voices-hint'), t(list.length ? 'display.voices.hint' : 'display.voices.none', { language: name }));
+  syncList($('voices-list'), list, (v) => v.voiceURI || v.name, () => h('li', null,
+    h('span', { class: 'voice-name' }), h('span', { class: 'voice-lang' }), h('span', { class: 'voice-kind' })),
+  (node, v) => {
+    setText(node.children[0], v.name);
+    setText(node.children[1], v.lang);
+    node.dataset.local = v.localService ? 'yes' : 'no';
+    setText(node.children[2], t(v.localService ? 'display.voices.local' : 'display.voices.online'));
+  });
+  $('voices-sample').disabled = !list.length;
+}
+
+function playSample() {
+  $('sound-on').hidden = true;  // this tap lets the browser play sound, too
+  const voice = voicesFor(language())[0];
+  playChime().then(() => {
+    if (!voice) return;
+    setTimeout(() => {
+      try {
+        speak(spokenText({ ticket: 'A012', name: '', where: t('display.voices.sampleProvider') }), voice, () => {});
+      } catch { /* no speech engine */ }
+    }, 1200);
+  });
+}
+
+if (param('voices', '') === '1') {
+  $('voices').hidden = false;
+  $('voices-sample').addEventListener('click', playSample);
+  $('voices-close').addEventListener('click', () => { $('voices').hidden = true; });
+  renderVoices();
+}
+if ('speechSynthesis' in window) {
+  try { window.speechSynthesis.addEventListener('voiceschanged', renderVoices); } catch { /* old engine */ }
+}
+
+onChange(() => {
+  if (state.last) render(state.last);
+  renderVoices();
+  tick();
+  if (!$('call').hidden) {
+    setText($('call').children[2], t('display.call.where', { provider: isolate($('call').dataset.where) || t('display.frontDesk') }));
+    setText($('call').children[1], isolate($('call').dataset.who));
+  }
+});

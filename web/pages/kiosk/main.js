@@ -5,11 +5,17 @@ import { $, h, setText, clear, syncList, firstNameInitial, waitText, clockTime, 
 import { qrSvg } from '/lib/qr.js';
 import { loadProviders, providerName } from '/lib/providers.js';
 import { atLeast, whoAmI } from '/lib/auth.js';
-import { startForShop } from '/lib/i18n.js';
-import { shopId as languageShop } from '/lib/api.js';
+import { LANGUAGES, direction, language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
+
+// A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
+// "John D." keeps its full stop at its end and never pulls the sentence around it.
+const isolate = (text) => (text && direction() === 'rtl' ? `\u2068${text}\u2069` : text);
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
-await startForShop(languageShop());
+// `home` is the language the kiosk returns to for the next customer: the shop's (or a
+// ?lang= given to this tablet); a customer's own choice lasts for their visit only.
+let home = await startForShop(shopId());
+let visitLanguage = null;   // the language this customer picked, for this visit
 
 const SHOP = shopId();
 // The desk tablet (a kiosk token, or paired by cookie from /admin) vs a customer's own
@@ -46,7 +52,7 @@ function armIdle() {
 function startCountdown(labelId, seconds) {
   let left = seconds;
   const label = $(labelId);
-  const paint = () => setText(label, `Back to the start in ${left} s`);
+  const paint = () => setText(label, t('kiosk.countdown', { count: left }));
   paint();
   clearInterval(countdown);
   countdown = setInterval(() => {
@@ -58,7 +64,7 @@ function startCountdown(labelId, seconds) {
 
 function reset() {
   $('join-form').reset();
-  setText($('join-error'), '');
+  showError('join-error', null);
   setText($('appt-error'), '');
   setText($('confirm-error'), '');
   $('appt-filter').value = '';
@@ -66,6 +72,9 @@ function reset() {
   chooseProvider(null);
   clear($('t-qr'));
   show('s-start');
+  // The next customer starts in the shop's language.
+  visitLanguage = null;
+  if (language() !== home) use(home);
 }
 
 for (const ev of ['pointerdown', 'keydown', 'input']) document.addEventListener(ev, armIdle, { passive: true });
@@ -79,18 +88,55 @@ function onQueue(q) {
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   state.queue = q;
   document.documentElement.dataset.seq = String(state.lastSeq);
-  if (q.shop_name) { setText($('shop-name'), q.shop_name); document.title = `Check in — ${q.shop_name}`; }
-  const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
-  const info = $('line-info');
-  clear(info);
-  if (!waiting.length) info.append('No wait right now');
-  else {
-    const last = waiting.reduce((a, b) => ((b.position_in_queue || 0) > (a.position_in_queue || 0) ? b : a));
-    info.append(h('strong', { text: String(waiting.length) }), waiting.length === 1 ? ' person waiting' : ' people waiting',
-      ' · ', waitText(last.estimated_wait_minutes));
-  }
+  followShopLanguage(q.language);
+  paintLine();
   if (state.ticket) refreshTicketFromQueue();
 }
+
+function paintLine() {
+  const q = state.queue;
+  if (!q) return;
+  if (q.shop_name) { setText($('shop-name'), q.shop_name); document.title = t('kiosk.titleShop', { shop: q.shop_name }); }
+  const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
+  if (!waiting.length) { setText($('line-info'), t('kiosk.line.none')); return; }
+  const last = waiting.reduce((a, b) => ((b.position_in_queue || 0) > (a.position_in_queue || 0) ? b : a));
+  setText($('line-info'), t('kiosk.line.waiting', { count: waiting.length, wait: waitText(last.estimated_wait_minutes) }));
+}
+
+// The owner changed the shop's language (/admin): the kiosk follows at once, unless a
+// customer is in the middle of a visit in a language they picked.
+function followShopLanguage(lang) {
+  if (!supported(lang) || new URLSearchParams(location.search).has('lang') || lang === home) return;
+  home = lang;
+  if (visitLanguage === null && language() !== home) use(home);
+}
+
+// ------------------------------------------------------------ language, per visit
+
+function renderLanguages() {
+  const nav = $('languages');
+  syncList(nav, Object.entries(LANGUAGES), ([code]) => code, ([code, name]) => h('button', {
+    class: 'lang', type: 'button', text: name,
+    attrs: { lang: code, 'data-lang': code },
+    on: { click: () => chooseLanguage(code) },
+  }), (node, [code]) => node.setAttribute('aria-pressed', String(code === language())));
+}
+
+function chooseLanguage(code) {
+  visitLanguage = code === home ? null : code;
+  if (code !== language()) use(code);
+}
+
+onChange(() => {
+  renderLanguages();
+  paintLine();
+  if (state.providers) renderProviders();
+  if (current === 's-appt' || current === 's-confirm') renderAppointments();
+  if (current === 's-confirm' && state.chosenAppt) paintConfirm(state.chosenAppt);
+  if (state.ticket && current === 's-ticket') paintTicketTexts(state.ticket);
+  if (errorState.join) setText($('join-error'), errorState.join());
+});
+
 
 new LiveSocket({
   url: `/ws/queue/${SHOP}/`,
@@ -109,7 +155,7 @@ async function refreshProviders() {
 
 function renderProviders() {
   const box = $('j-providers');
-  const list = [{ id: null, name: 'Anyone' }, ...state.providers.filter((p) => p.active !== false)];
+  const list = [{ id: null, name: t('kiosk.join.anyone') }, ...state.providers.filter((p) => p.active !== false)];
   $('j-prov-box').hidden = state.providers.length === 0;
   syncList(box, list, (p) => String(p.id), (p) => h('button', {
     class: 'prov', type: 'button', on: { click: () => chooseProvider(p.id) },
@@ -132,8 +178,8 @@ $('join-form').addEventListener('submit', async (ev) => {
   if (state.busy) return;
   const name = $('j-name').value.trim().replace(/\s+/g, ' ');
   const phone = $('j-phone').value.trim();
-  if (!name) { setText($('join-error'), 'Please type your name.'); $('j-name').focus(); return; }
-  setText($('join-error'), '');
+  if (!name) { showError('join-error', () => t('kiosk.error.nameMissing')); $('j-name').focus(); return; }
+  showError('join-error', null);
   const body = { full_name: name };
   if (phone) body.phone = phone;
   if (state.chosenProvider !== null) body.provider_id = state.chosenProvider;
@@ -149,24 +195,32 @@ async function submit(call, button, errorId, name) {
     if (result && result.queued) { showPending(result.id, name); return; }
     showTicket(result);
   } catch (err) {
-    setText($(errorId), friendlyError(err));
+    showError(errorId, () => friendlyError(err));
   } finally {
     state.busy = false;
     button.disabled = false;
   }
 }
 
+// An error line keeps how to say it, so a switch of language redraws it too. The API's
+// own messages stay English (SPEC §14): the page says it in its own words.
+const errorState = {};
+function showError(id, say) {
+  if (id === 'join-error') errorState.join = say;
+  setText($(id), say ? say() : '');
+}
+
 function friendlyError(err) {
-  if (!err || !err.status) return 'Something went wrong. Please ask at the desk.';
-  if (err.status === 429) return 'Too many check-ins from this device just now. Please ask at the desk.';
-  if (err.status === 401 || err.status === 403) return err.message || 'Check-in from here is switched off. Please ask at the desk.';
-  if (err.status === 409) return err.message || 'This was already checked in.';
+  if (!err || !err.status) return t('kiosk.error.generic');
+  if (err.status === 429) return t('kiosk.error.tooMany');
+  if (err.status === 401 || err.status === 403) return t('kiosk.error.off');
+  if (err.status === 409) return t('kiosk.error.already');
   if (err.status === 422) {
     const f = err.details && err.details.field;
-    if (f === 'full_name') return 'Please check your name (up to 100 letters).';
-    if (f === 'phone') return 'Please check the phone number.';
+    if (f === 'full_name') return t('kiosk.error.name', { count: 100 });
+    if (f === 'phone') return t('kiosk.error.phone');
   }
-  return err.message || 'Something went wrong. Please ask at the desk.';
+  return t('kiosk.error.generic');
 }
 
 // ------------------------------------------------------------ appointments
@@ -183,8 +237,7 @@ async function loadAppointments() {
     state.appointments = list.filter((a) => a.status === 'scheduled' || a.status === 'confirmed');
   } catch (err) {
     state.appointments = [];
-    setText($('appt-error'), err.status === 0 ? 'Cannot load appointments right now. Please join the queue or ask at the desk.'
-      : friendlyError(err));
+    setText($('appt-error'), err.status === 0 ? t('kiosk.appt.loadError') : friendlyError(err));
   }
   renderAppointments();
 }
@@ -200,16 +253,16 @@ function renderAppointments() {
   }, (node, a) => {
     const b = node.firstChild;
     setText(b.children[0], a.starts_at ? clockTime(a.starts_at) : (a.slot ? `#${a.slot}` : ''));
-    setText(b.children[1], firstNameInitial(a.customer && a.customer.name));
+    setText(b.children[1], isolate(firstNameInitial(a.customer && a.customer.name)));
     const who = providerName(state.providers, a.provider_id);
-    setText(b.children[2], who ? `with ${who}` : '');
+    setText(b.children[2], who ? t('kiosk.appt.with', { provider: isolate(who) }) : '');
   });
   $('appt-empty').hidden = rows.length > 0 || !!$('appt-error').textContent;
   if (needle && !rows.length && state.appointments.length) {
     $('appt-empty').hidden = false;
-    setText($('appt-empty'), 'No appointment under that name. Please check the spelling or ask at the desk.');
+    setText($('appt-empty'), t('kiosk.appt.noMatch'));
   } else {
-    setText($('appt-empty'), 'No appointments left to check in today. Please join the queue or ask at the desk.');
+    setText($('appt-empty'), t('kiosk.appt.empty'));
   }
 }
 $('appt-filter').addEventListener('input', renderAppointments);
@@ -218,14 +271,19 @@ function confirmAppt(id) {
   const a = state.appointments.find((x) => x.id === id);
   if (!a) return;
   state.chosenAppt = a;
-  setText($('c-text'), firstNameInitial(a.customer && a.customer.name));
-  const bits = [];
-  if (a.starts_at) bits.push(`at ${clockTime(a.starts_at)}`);
-  const who = providerName(state.providers, a.provider_id);
-  if (who) bits.push(`with ${who}`);
-  setText($('c-sub'), bits.length ? `Appointment today ${bits.join(' ')}` : 'Appointment today');
+  paintConfirm(a);
   setText($('confirm-error'), '');
   show('s-confirm');
+}
+
+function paintConfirm(a) {
+  setText($('c-text'), isolate(firstNameInitial(a.customer && a.customer.name)));
+  const time = a.starts_at ? clockTime(a.starts_at) : '';
+  const provider = providerName(state.providers, a.provider_id);
+  // One whole sentence per case: no pieces glued together.
+  const key = time && provider ? 'kiosk.confirm.todayAtWith' : time ? 'kiosk.confirm.todayAt'
+    : provider ? 'kiosk.confirm.todayWith' : 'kiosk.confirm.today';
+  setText($('c-sub'), t(key, { time, provider: isolate(provider) }));
 }
 
 $('c-no').addEventListener('click', () => { show('s-appt'); loadAppointments(); });
@@ -243,22 +301,19 @@ function showTicket(entry) {
   if (!HAS_TOKEN && entry.claim) {
     // A customer's own phone (self check-in): that phone becomes the ticket page,
     // rather than a screen that resets itself after 20 s.
-    location.assign(`/t/${encodeURIComponent(entry.claim)}`);
+    location.assign(ticketUrl(entry.claim));
     return;
   }
   state.ticket = entry;
   setText($('t-code'), entry.ticket);
-  // The owner's "tickets only" mode sends no name back (SPEC §16): greet without one.
-  const who = firstNameInitial(entry.full_name);
-  setText($('t-hello'), who ? `You're in, ${who}!` : "You're in!");
   paintTicket(entry);
   clear($('t-qr'));
   if (entry.claim) {
-    const url = `${location.origin}/t/${encodeURIComponent(entry.claim)}`;
+    const url = ticketUrl(entry.claim);
     // On the desk tablet: a QR code for the customer's phone. On a phone (self
     // check-in): a link to the same page instead.
     const phone = window.matchMedia('(max-width: 700px)').matches;
-    if (!phone) $('t-qr').appendChild(qrSvg(url, { size: 220, label: 'QR code of your ticket page' }));
+    if (!phone) $('t-qr').appendChild(qrSvg(url, { size: 220, label: t('kiosk.ticket.qrLabel') }));
     $('t-qr-hint').hidden = phone;
     $('t-link').hidden = !phone;
     $('t-link').href = url;
@@ -270,15 +325,30 @@ function showTicket(entry) {
   startCountdown('t-countdown', TICKET_BACK_S);
 }
 
+// The customer's phone page opens in the language of their visit when they picked one.
+function ticketUrl(claim) {
+  const url = `${location.origin}/t/${encodeURIComponent(claim)}`;
+  return visitLanguage ? `${url}?lang=${encodeURIComponent(visitLanguage)}` : url;
+}
+
 function paintTicket(entry) {
   const waiting = entry.status === 'CHECKED_IN';
   $('t-pos-box').hidden = !waiting || !entry.position_in_queue;
   $('t-wait-box').hidden = !waiting;
+  $('t-called').hidden = waiting;
+  paintTicketTexts(entry);
+}
+
+function paintTicketTexts(entry) {
+  // The owner's "tickets only" mode sends no name back (SPEC §16): greet without one.
+  const who = firstNameInitial(entry.full_name);
+  setText($('t-hello'), who ? t('kiosk.ticket.hello', { name: isolate(who) }) : t('kiosk.ticket.helloNoName'));
   setText($('t-pos'), entry.position_in_queue ? ordinal(entry.position_in_queue) : '');
   setText($('t-wait'), waitText(entry.estimated_wait_minutes));
-  $('t-called').hidden = waiting;
-  setText($('t-called'), entry.status === 'CALLED' ? "It's your turn — please come up!"
-    : entry.status === 'IN_SERVICE' ? 'Please come right in.' : '');
+  setText($('t-called'), entry.status === 'CALLED' ? t('kiosk.ticket.called')
+    : entry.status === 'IN_SERVICE' ? t('kiosk.ticket.inService') : '');
+  const svg = $('t-qr').querySelector('svg');
+  if (svg) svg.setAttribute('aria-label', t('kiosk.ticket.qrLabel'));
 }
 
 function refreshTicketFromQueue() {
@@ -293,7 +363,7 @@ $('p-done').addEventListener('click', reset);
 
 function showPending(id, name) {
   state.pendingId = id;
-  setText($('p-name'), name);
+  setText($('p-name'), isolate(name));
   show('s-pending');
   startCountdown('p-countdown', TICKET_BACK_S);
 }
@@ -303,9 +373,13 @@ onOutbox((ev) => {
   if (ev.type === 'sent' && ev.item.id === state.pendingId && current === 's-pending') {
     showTicket(ev.data);
   } else if (ev.type === 'sent' && (ev.item.label === 'join' || ev.item.label === 'checkin')) {
-    toast(`${ev.data && ev.data.ticket ? ev.data.ticket + ' — ' : ''}${(ev.item.meta && ev.item.meta.name) || 'A saved check-in'} is now in the queue.`, 'success');
+    const name = ev.item.meta && ev.item.meta.name;
+    const ticket = ev.data && ev.data.ticket;
+    const key = name && ticket ? 'kiosk.saved.sentNameTicket' : name ? 'kiosk.saved.sentName'
+      : ticket ? 'kiosk.saved.sentTicket' : 'kiosk.saved.sent';
+    toast(t(key, { name: isolate(name), ticket }), 'success');
   } else if (ev.type === 'failed') {
-    toast(`A saved check-in could not be completed: ${ev.error.message}`, 'error');
+    toast(t('kiosk.saved.failed'), 'error');
   }
 });
 
@@ -316,5 +390,6 @@ if (!HAS_TOKEN) {
   $('go-appt').hidden = true;
   $('choices').classList.add('single');
 }
+renderLanguages();
 refreshProviders();
 show('s-start');

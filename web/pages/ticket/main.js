@@ -2,10 +2,31 @@
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
 import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
-import { start as startLanguage } from '/lib/i18n.js';
+import { direction, language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
 
-// Every text on this page comes from a language catalog (SPEC §14).
+// A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
+// "John D." keeps its full stop at its end and never pulls the sentence around it.
+const isolate = (text) => (text && direction() === 'rtl' ? `\u2068${text}\u2069` : text);
+
+// Every text on this page comes from a language catalog (SPEC §14): English (or the
+// ?lang= of the customer's visit at the kiosk) until the ticket names its shop, then
+// the shop's language, following a change of it live. A ?lang= stays.
 await startLanguage();
+const ASKED_LANGUAGE = supported(new URLSearchParams(location.search).get('lang'));
+let shopLanguageAsked = false;
+
+async function followShop(shopId) {
+  if (ASKED_LANGUAGE || shopLanguageAsked || shopId === undefined || shopId === null) return;
+  shopLanguageAsked = true;
+  try {
+    const shop = await apiFetch('GET', `/api/v1/shops/${encodeURIComponent(shopId)}`);
+    followLanguage(shop && shop.language);
+  } catch { shopLanguageAsked = false; /* the next render asks again */ }
+}
+
+function followLanguage(lang) {
+  if (!ASKED_LANGUAGE && supported(lang) && lang !== language()) use(lang);
+}
 
 const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
@@ -23,28 +44,27 @@ function render(t) {
   document.documentElement.dataset.status = t.status;
   $('card').hidden = false;
   $('missing').hidden = true;
-  if (t.shop_name) { setText($('shop'), t.shop_name); document.title = `${t.ticket} — ${t.shop_name}`; }
+  if (t.shop_name) { setText($('shop'), t.shop_name); document.title = say('ticket.titleShop', { ticket: t.ticket, shop: t.shop_name }); }
   setText($('code'), t.ticket);
-  setText($('name'), t.full_name || '');
+  setText($('name'), isolate(t.full_name || ''));
   const waiting = t.status === 'CHECKED_IN';
   $('facts').hidden = !waiting;
   setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
   setText($('wait'), waiting ? waitText(t.estimated_wait_minutes, { short: true }) : '–');
   const ahead = waiting && t.position_in_queue ? t.position_in_queue - 1 : null;
-  setText($('ahead'), ahead === null ? '' : ahead === 0 ? 'Nobody is ahead of you.'
-    : ahead === 1 ? '1 person is ahead of you.' : `${ahead} people are ahead of you.`);
+  setText($('ahead'), ahead === null ? '' : ahead === 0 ? say('ticket.aheadNone') : say('ticket.ahead', { count: ahead }));
   $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
 
   const alert = $('alert');
-  const where = t.provider_name ? `Please go to ${t.provider_name}.` : 'Please come to the desk.';
+  const where = t.provider_name ? say('ticket.alert.goTo', { provider: isolate(t.provider_name) }) : say('ticket.alert.desk');
   let kind = null; let title = ''; let sub = '';
-  if (t.status === 'CALLED') { kind = 'called'; title = "It's your turn!"; sub = where; buzz('called', [300, 120, 300, 120, 600]); }
-  else if (t.status === 'IN_SERVICE') { kind = 'done'; title = "You're being served."; }
-  else if (t.status === 'COMPLETED') { kind = 'done'; title = 'All done — thank you!'; }
-  else if (t.status === 'LEFT' || t.status === 'CANCELLED') { kind = 'closed'; title = 'You have left the queue.'; sub = 'Changed your mind? Join again at the desk.'; }
-  else if (t.status === 'NO_SHOW') { kind = 'closed'; title = 'We called you but missed you.'; sub = 'Please ask at the desk.'; }
-  else if (waiting && t.position_in_queue === 1) { kind = 'next'; title = "You're next!"; sub = 'Please head back and stay close.'; buzz('next', [200, 100, 200]); }
-  else if (waiting && t.position_in_queue === 2) { kind = 'soon'; title = 'Almost your turn'; sub = 'Only one person is ahead of you — time to head back.'; buzz('soon', [200]); }
+  if (t.status === 'CALLED') { kind = 'called'; title = say('ticket.alert.called'); sub = where; buzz('called', [300, 120, 300, 120, 600]); }
+  else if (t.status === 'IN_SERVICE') { kind = 'done'; title = say('ticket.alert.inService'); }
+  else if (t.status === 'COMPLETED') { kind = 'done'; title = say('ticket.alert.completed'); }
+  else if (t.status === 'LEFT' || t.status === 'CANCELLED') { kind = 'closed'; title = say('ticket.alert.left'); sub = say('ticket.alert.leftHint'); }
+  else if (t.status === 'NO_SHOW') { kind = 'closed'; title = say('ticket.alert.noShow'); sub = say('ticket.alert.noShowHint'); }
+  else if (waiting && t.position_in_queue === 1) { kind = 'next'; title = say('ticket.alert.next'); sub = say('ticket.alert.nextHint'); buzz('next', [200, 100, 200]); }
+  else if (waiting && t.position_in_queue === 2) { kind = 'soon'; title = say('ticket.alert.soon'); sub = say('ticket.alert.soonHint'); buzz('soon', [200]); }
   alert.hidden = !kind;
   if (kind) {
     alert.dataset.kind = kind;
@@ -52,6 +72,7 @@ function render(t) {
     if (sub) { const s = document.createElement('small'); s.textContent = sub; alert.appendChild(s); }
   }
   $('foot').hidden = !OPEN.has(t.status);
+  followShop(t.shop_id);
   if (!OPEN.has(t.status) && state.live) { state.live.stop(); state.live = null; }
   else if (OPEN.has(t.status) && !state.live) startLive(t.shop_id);
 }
@@ -75,6 +96,7 @@ function onQueue(q) {
   if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   document.documentElement.dataset.seq = String(state.lastSeq);
+  followLanguage(q.language);
   const mine = (q.queue_items || []).find((e) => e.id === state.ticket.id);
   const t = state.ticket;
   // Status or provider changed (or the ticket closed): ask for the ticket itself,
@@ -100,14 +122,17 @@ $('confirm-yes').addEventListener('click', async () => {
   try {
     const result = await apiFetch('DELETE', TICKET_URL, undefined, { label: 'leave' });
     $('confirm').hidden = true;
-    if (result && result.queued) toast('No connection right now — you will be taken off the list as soon as it is back.', 'warning');
+    if (result && result.queued) toast(say('ticket.leave.queued'), 'warning');
     else render({ ...state.ticket, status: result && result.status ? result.status : 'LEFT', position_in_queue: null });
   } catch (err) {
     $('confirm').hidden = true;
     if (err.status === 409) fetchTicket();
-    else toast(err.message || 'Could not leave the queue. Please tell the desk.', 'error');
+    else toast(say('ticket.leave.failed'), 'error');
   } finally { $('confirm-yes').disabled = false; }
 });
+
+// The page's own words redrawn in a new language (the ticket data stays).
+onChange(() => { if (state.ticket) render(state.ticket); });
 
 document.addEventListener('visibilitychange', () => { if (!document.hidden && state.ticket) fetchTicket(); });
 fetchTicket();
