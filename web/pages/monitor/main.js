@@ -31,7 +31,9 @@ function queueCell(q) {
 function apptRow(a) {
   const p = a.patient || {};
   const bits = [p.phone, p.age != null ? t("monitor.age", { count: p.age }) : null, genderLabel(p.gender)].filter(Boolean);
-  const details = bits.length ? h("small", {}, bits.map((b, i) => [i ? " · " : "", h("span", { class: "nw", text: b })])) : null;
+  // A phone number reads left to right on a right-to-left page too (<bdi dir=ltr>).
+  const details = bits.length ? h("small", {}, bits.map((b, i) => [i ? " · " : "",
+    h(b === p.phone ? "bdi" : "span", { class: "nw", text: b, attrs: b === p.phone ? { dir: "ltr" } : null })])) : null;
   return h("tr", { dataset: { appointmentId: String(a.appointment_id), status: a.status } },
     h("td", { class: "slot" }, a.slot != null ? t("monitor.slot", { slot: a.slot }) : "", h("small", { text: clockTime(a.starts_at) })),
     h("td", { class: "patient" }, p.name || "", details),
