@@ -135,7 +135,7 @@ function updateCard(li, e) {
   const when = e.status === "CALLED" ? e.called_at : e.started_at;
   setText(li.querySelector(".meta"), [
     e.provider_id == null ? t("staff.provider.anyone") : providerLabel(e.provider_id),
-    when ? cardSince(e.status === "CALLED" ? "called" : "started", when) : null,
+    when ? cardSince(e.status === "CALLED" ? CALLED_SINCE : STARTED_SINCE, when) : null,
   ].filter(Boolean).join(" · "));
   const called = e.status === "CALLED";
   li.querySelector('[data-action="start"]').hidden = !called;
@@ -146,11 +146,13 @@ function updateCard(li, e) {
   refreshMoveSelect(li, e);
 }
 
-/** "called 3 min ago", "started just now". */
-function cardSince(what, iso) {
+/** "called 3 min ago", "started just now": [key under a minute, key with {duration}]. */
+const CALLED_SINCE = ["staff.card.calledJustNow", "staff.card.calledAgo"];
+const STARTED_SINCE = ["staff.card.startedJustNow", "staff.card.startedAgo"];
+function cardSince([justNow, ago], iso) {
   const minutes = minutesSince(iso);
   if (minutes === null) return null;
-  return minutes < 1 ? t(`staff.card.${what}JustNow`) : t(`staff.card.${what}Ago`, { duration: since(iso) });
+  return minutes < 1 ? t(justNow) : t(ago, { duration: since(iso) });
 }
 
 function renderAppointments() {

@@ -118,6 +118,9 @@ for (const [key, body] of TEMPLATES) {
     on: { click: () => { $('r-text').value = JSON.stringify(body, null, 2); } } }));
 }
 
+// The first message to try (protocol text, as typed).
+if (!$('r-text').value) $('r-text').value = JSON.stringify({ type: 'ping' });
+
 let raw = null;
 let rawStatus = 'closed';
 function rawState(status, on) {
