@@ -249,3 +249,25 @@ def test_staff_and_monitor_in_spanish_with_lang_param_on_an_english_shop(server,
     assert html_lang_dir(monitor) == ("ar", "rtl")
     assert monitor.text_content("#today") == "اليوم"
     assert pages.problems(staff, monitor) == {}
+
+
+def test_a_language_switch_redraws_what_the_scripts_wrote(server, pages):
+    shop = new_shop(server)
+    entry = shop.join("Ada Switch", shop.providers[0]["id"])["id"]
+    staff = open_staff(pages, shop)
+    monitor = open_monitor(pages, shop, size="tv")
+    row = staff.locator(f'#waiting > .row[data-id="{entry}"]')
+    assert row.locator('[data-action="call"]').text_content() == "Call"
+    switch = "lang => import('/lib/i18n.js').then(m => m.use(lang))"
+    staff.evaluate(switch, "fr")
+    monitor.evaluate(switch, "zh")
+    assert html_lang_dir(staff) == ("fr", "ltr")
+    assert staff.text_content("#call-next") == "Appeler le suivant"
+    assert row.locator('[data-action="call"]').text_content() == "Appeler"
+    assert staff.text_content("#counts").startswith("1 en attente")
+    assert row.locator(".meta").text_content().replace("\xa0", " ").startswith("avec Bob Barber")
+    assert monitor.evaluate("() => document.documentElement.lang") == "zh-Hans-CN"
+    assert monitor.text_content("#today") == "今天"
+    assert monitor.locator("#doctors p.none").first.text_content() == "这一天没有预约。"
+    assert monitor.text_content("#day").startswith("今天，")
+    assert pages.problems(staff, monitor) == {}
