@@ -512,9 +512,9 @@ def test_failed_action_shows_a_toast(server, pages):
     row.locator('[data-action="call"]').click()
     toast = staff.locator(".qk-toast-error", has_text="failed")
     toast.wait_for(timeout=3000)
-    # It says what went wrong, in the server's words (the ticket cannot be called).
+    # It says what went wrong, in the page's own words for the error code (SPEC §14).
     assert "Call A001 failed" in toast.text_content()
-    assert "cannot become CALLED" in toast.text_content()
+    assert "already moved on" in toast.text_content()
     assert shop.ticket_status(entry) == "LEFT"
     staff.evaluate("() => { window.__staff.drag = null; }")
 

@@ -6,6 +6,8 @@
 //
 // DOM building, tokens, toasts and fetch come from web/lib/ui.js and api.js.
 
+import { t } from "./i18n.js";
+
 // ------------------------------------------------------------------ queue order
 
 /** Waiting entries (CHECKED_IN) of a queue body, in line order. */
@@ -45,47 +47,75 @@ export function slotsOf(fullIds, visibleIds) {
 }
 
 // ------------------------------------------------------------------ formatting
+// Every text comes from the page's language catalog (web/lib/i18n.js, keys `extras.*`
+// and the shared `common.ticket.*` / `common.appointment.*` status labels).
 
-/** "just now", "4 min", "1 h 20 min" since an ISO time. */
-export function since(iso, now = Date.now()) {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return "";
-  const min = Math.max(0, Math.floor((now - t) / 60000));
-  if (min < 1) return "just now";
-  if (min < 60) return `${min} min`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
+/** Whole minutes since an ISO time (0 for "just now"), or null when there is no time. */
+export function minutesSince(iso, now = Date.now()) {
+  const t0 = Date.parse(iso);
+  if (Number.isNaN(t0)) return null;
+  return Math.max(0, Math.floor((now - t0) / 60000));
 }
 
-/** Compact wait for staff screens: "wait ~12 min". */
+/** A length of time for a sentence's {duration}: "4 min", "1 h 20 min" ("" under a minute). */
+export function duration(minutes) {
+  if (minutes === null || minutes === undefined || minutes < 1) return "";
+  if (minutes < 60) return t("extras.duration.minutes", { count: minutes });
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest
+    ? t("extras.duration.hoursMinutes", { hours, minutes: rest })
+    : t("extras.duration.hours", { count: hours });
+}
+
+/** "4 min", "1 h 20 min" since an ISO time; "" for "just now" or no time. */
+export function since(iso, now = Date.now()) {
+  return duration(minutesSince(iso, now));
+}
+
+/** Compact wait for staff screens: "wait ~12 min", "up next". */
 export function shortWait(minutes) {
   if (minutes === null || minutes === undefined) return "";
-  if (minutes <= 0) return "up next";
-  if (minutes < 60) return `wait ~${minutes} min`;
-  return `wait ~${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (minutes <= 0) return t("extras.wait.upNext");
+  if (minutes < 60) return t("extras.wait.minutes", { count: minutes });
+  return t("extras.wait.hoursMinutes", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
 }
 
-export const STATUS_LABEL = {
-  CHECKED_IN: "Waiting",
-  CALLED: "Called",
-  IN_SERVICE: "In service",
-  COMPLETED: "Done",
-  LEFT: "Left",
-  NO_SHOW: "No-show",
-  CANCELLED: "Cancelled",
-  scheduled: "Booked",
-  confirmed: "Confirmed",
-  checked_in: "Checked in",
-  in_progress: "In service",
-  completed: "Done",
-  cancelled: "Cancelled",
-  no_show: "No-show",
-  called: "Called",
-  in_service: "In service",
-  left: "Left",
+// Queue tickets (upper case, and the monitor's lower-case twins) and appointments.
+export const STATUS_KEY = {
+  CHECKED_IN: "common.ticket.CHECKED_IN",
+  CALLED: "common.ticket.CALLED",
+  IN_SERVICE: "common.ticket.IN_SERVICE",
+  COMPLETED: "common.ticket.COMPLETED",
+  LEFT: "common.ticket.LEFT",
+  NO_SHOW: "common.ticket.NO_SHOW",
+  CANCELLED: "common.ticket.CANCELLED",
+  scheduled: "common.appointment.scheduled",
+  confirmed: "common.appointment.confirmed",
+  checked_in: "common.appointment.checked_in",
+  in_progress: "common.appointment.in_progress",
+  completed: "common.appointment.completed",
+  cancelled: "common.appointment.cancelled",
+  no_show: "common.appointment.no_show",
+  called: "common.ticket.CALLED",
+  in_service: "common.ticket.IN_SERVICE",
+  left: "common.ticket.LEFT",
 };
 
 export function statusLabel(status) {
-  return STATUS_LABEL[status] || String(status || "");
+  return STATUS_KEY[status] ? t(STATUS_KEY[status]) : String(status || "");
+}
+
+/**
+ * A whole sentence from the catalog with elements in it: textWith("k", {total: 3},
+ * {checked: <b>}) for "{checked} of {total} checked in" -> ["", <b>, " of 3 checked in"],
+ * children for ui.js h(). The sentence's word order stays the translator's.
+ */
+export function textWith(key, params, nodes) {
+  const marks = {};
+  for (const name of Object.keys(nodes)) marks[name] = `\u0001${name}\u0002`;
+  const text = t(key, { ...params, ...marks });
+  return text.split(/\u0001(\w+)\u0002/).map((part, i) => (i % 2 ? nodes[part] : part));
 }
 
 /** Today's date (YYYY-MM-DD) in this browser's time zone. */

@@ -3,15 +3,15 @@ import { apiFetch, param, shopId } from "/lib/api.js";
 import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { loginUrl, requireRole, logout } from "/lib/auth.js";
-import { statusLabel, localToday } from "/lib/staff-extras.js";
-import { startForShop } from "/lib/i18n.js";
+import { statusLabel, localToday, textWith } from "/lib/staff-extras.js";
+import { startForShop, onChange, t, has, formatDate, formatNumber } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
 await startForShop(languageShop());
 
 const SHOP = shopId();
-const M = { date: null, data: null, today: null };
+const M = { date: null, data: null, today: null, at: null, status: "connecting", error: null, me: null, shop: null };
 window.__monitor = M;
 
 const OPEN = new Set(["checked_in", "called", "in_service"]);
@@ -21,7 +21,7 @@ function queueCell(q) {
   const parts = [];
   if (q.ticket) parts.push(h("span", { class: "ticket", text: q.ticket }));
   if (q.status === "checked_in" && q.position != null) {
-    parts.push(h("span", { class: "pos", attrs: { title: "Position in line" }, text: `#${q.position}` }));
+    parts.push(h("span", { class: "pos", attrs: { title: t("monitor.positionTitle") }, text: t("monitor.position", { position: q.position }) }));
   } else {
     parts.push(h("span", { class: "badge", dataset: { status: q.status }, text: statusLabel(q.status) }));
   }
@@ -30,10 +30,12 @@ function queueCell(q) {
 
 function apptRow(a) {
   const p = a.patient || {};
-  const bits = [p.phone, p.age != null ? `${p.age} y` : null, p.gender].filter(Boolean);
-  const details = bits.length ? h("small", {}, bits.map((b, i) => [i ? " · " : "", h("span", { class: "nw", text: b })])) : null;
+  const bits = [p.phone, p.age != null ? t("monitor.age", { count: p.age }) : null, genderLabel(p.gender)].filter(Boolean);
+  // A phone number reads left to right on a right-to-left page too (<bdi dir=ltr>).
+  const details = bits.length ? h("small", {}, bits.map((b, i) => [i ? " · " : "",
+    h(b === p.phone ? "bdi" : "span", { class: "nw", text: b, attrs: b === p.phone ? { dir: "ltr" } : null })])) : null;
   return h("tr", { dataset: { appointmentId: String(a.appointment_id), status: a.status } },
-    h("td", { class: "slot" }, a.slot != null ? `#${a.slot}` : "", h("small", { text: clockTime(a.starts_at) })),
+    h("td", { class: "slot" }, a.slot != null ? t("monitor.slot", { slot: a.slot }) : "", h("small", { text: clockTime(a.starts_at) })),
     h("td", { class: "patient" }, p.name || "", details),
     h("td", {}, h("span", { class: "badge", dataset: { status: a.status }, text: statusLabel(a.status) })),
     h("td", { class: "q" }, queueCell(a.queue)));
@@ -44,7 +46,7 @@ function chip(w) {
     h("span", { class: "t", text: w.ticket }),
     h("span", { class: "n", text: w.full_name }),
     w.status === "checked_in" && w.position != null
-      ? h("span", { class: "pos", attrs: { title: "Position in line" }, text: `#${w.position}` })
+      ? h("span", { class: "pos", attrs: { title: t("monitor.positionTitle") }, text: t("monitor.position", { position: w.position }) })
       : h("span", { class: "badge", dataset: { status: w.status }, text: statusLabel(w.status) }));
 }
 
@@ -54,9 +56,9 @@ function walkins(list) {
   const open = list.filter((w) => OPEN.has(w.status));
   const closed = list.length - open.length;
   return h("div", { class: "walkins" },
-    h("h3", { text: "Walk-ins" }),
+    h("h3", { text: t("monitor.walkins") }),
     open.length ? h("ul", { class: "chips" }, open.map(chip)) : null,
-    closed ? h("div", { class: "done-note", text: `${closed} finished or gone today` }) : null);
+    closed ? h("div", { class: "done-note", text: t(M.date === M.today ? "monitor.closedToday" : "monitor.closedOnDay", { count: closed }) }) : null);
 }
 
 function createDoctor() {
@@ -70,23 +72,27 @@ function updateDoctor(card, d) {
   const total = d.total_appointments;
   const pct = total ? Math.round((d.checked_in_count / total) * 100) : 0;
   const visible = d.appointments;
-  card.replaceChildren(
+  card.replaceChildren(...[
     h("div", { class: "doc-head" },
       h("div", {}, h("div", { class: "doc-name", text: doc.name }), sub ? h("div", { class: "doc-sub", text: sub }) : null),
       h("div", { class: "doc-count" },
-        h("b", { class: "doc-checked", text: d.checked_in_count }), ` / ${total} checked in`)),
+        textWith("monitor.doc.checkedIn", { count: total },
+          { checked: h("b", { class: "doc-checked", text: formatNumber(d.checked_in_count) }) }))),
     h("div", { class: "bar", attrs: { "aria-hidden": "true" } }, h("i", { style: { width: `${pct}%` } })),
     visible.length
       ? h("table", {},
           h("thead", {}, h("tr", {},
-            h("th", { text: "Slot" }), h("th", { text: "Patient" }), h("th", { text: "Status" }), h("th", { text: "Queue", style: { textAlign: "right" } }))),
+            h("th", { text: t("monitor.col.slot") }), h("th", { text: t("monitor.col.customer") }),
+            h("th", { text: t("monitor.col.status") }), h("th", { class: "end", text: t("monitor.col.queue") }))),
           h("tbody", {}, visible.map(apptRow)))
-      : h("p", { class: "none", text: "No appointments on this date." }),
-    walkins(d.walk_ins || []));
+      : h("p", { class: "none", text: t("monitor.noAppointments") }),
+    walkins(d.walk_ins || []),
+  ].filter(Boolean));   // no walk-ins: nothing (replaceChildren would write "null")
 }
 
 function render(data) {
   M.data = data;
+  M.error = null;
   $("error").hidden = true;
   const doctors = data.doctors || [];
   const allEntries = [
@@ -105,9 +111,76 @@ function render(data) {
 
   syncList($("doctors"), doctors, (d) => d.doctor.id, createDoctor, updateDoctor);
   $("empty").hidden = doctors.length > 0;
-  const at = new Date();
-  setText($("updated"), `${data.date === M.today ? "Today" : data.date} · updated ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`);
+  M.at = new Date();
+  showDay();
+  showUpdated();
 }
+
+// ------------------------------------------------------------------ words
+
+const GENDER = { female: "monitor.gender.female", male: "monitor.gender.male", other: "monitor.gender.other" };
+function genderLabel(g) {
+  if (!g) return null;
+  return GENDER[String(g).toLowerCase()] ? t(GENDER[String(g).toLowerCase()]) : String(g);
+}
+
+/** The date heading: "Today, Tuesday 1 December" (formatted for the page's language). */
+function showDay() {
+  if (!M.date) return;
+  const day = formatDate(M.date, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  setText($("day"), M.date === M.today ? t("monitor.dayToday", { date: day }) : day);
+}
+
+/** "Updated 10:42:05", or the connection's state while it is not live. */
+function showUpdated() {
+  const fresh = M.status === "connected" || (live && live.polling && M.at);
+  if (!fresh) {
+    setText($("updated"), t(M.status === "connecting" ? "monitor.status.connecting" : "monitor.status.reconnecting"));
+  } else if (M.at) {
+    setText($("updated"), t("monitor.updated", {
+      time: formatDate(M.at, { hour: "numeric", minute: "2-digit", second: "2-digit" }) }));
+  }
+}
+
+// The central monitor's socket errors carry an English message and no code: the page
+// says it in its own words, by what went wrong.
+function socketError(message) {
+  const m = String(message || "");
+  if (/^no shop/.test(m)) return "monitor.error.noShop";
+  if (/^date /.test(m)) return "monitor.error.badDate";
+  return "monitor.error.other";
+}
+
+function showError() {
+  if (!M.error) { $("error").hidden = true; return; }
+  setText($("error"), has(M.error) ? t(M.error) : t("monitor.error.other"));
+  $("error").hidden = false;
+}
+
+function showEmpty() {
+  $("empty").replaceChildren(...textWith("monitor.empty", {},
+    { admin: h("a", { href: "/admin", text: t("monitor.emptyAdmin") }) }));
+}
+
+function showWho() {
+  if (!M.me) return;
+  $("logout").title = t("monitor.logoutName", { name: M.me.name || "" });
+}
+
+function showShop() {
+  if (M.shop) document.title = t("monitor.titleShop", { shop: M.shop });
+}
+
+onChange(() => {
+  showDay();
+  showUpdated();
+  showError();
+  showEmpty();
+  showWho();
+  showShop();
+  if (M.data) render(M.data);
+});
+showEmpty();
 
 // ------------------------------------------------------------------ live
 
@@ -135,12 +208,13 @@ const live = new LiveSocket({
       followDay(msg.today);
       if (msg.data.date === M.date) render(msg.data);
     } else if (msg.type === "error" && msg.message) {
-      setText($("error"), msg.message);
-      $("error").hidden = false;
+      M.error = socketError(msg.message);
+      showError();
     }
   },
   onStatus(status) {
-    if (status !== "connected") setText($("updated"), status === "connecting" ? "Connecting…" : "Not live — reconnecting…");
+    M.status = status;
+    showUpdated();
   },
   // Socket down: the same data as plain JSON every 5 s (read at each poll: the date may change).
   poll: {
@@ -157,6 +231,7 @@ function setDate(day) {
   const url = new URL(location.href);
   if (day === M.today) url.searchParams.delete("date"); else url.searchParams.set("date", day);
   history.replaceState(history.state, "", url.pathname + url.search);
+  showDay();
   subscribe();
   live.pollNow();  // while polling, show the new date at once
 }
@@ -168,8 +243,9 @@ async function start() {
   // Without ?token= this screen needs a staff PIN session (else: the PIN pad at /login).
   const me = await requireRole("staff");
   if (me && me.kind === "session") {
+    M.me = me;
     setText($("who-name"), me.name || "");
-    $("logout").title = `Log out ${me.name || ""}`.trim();
+    showWho();
     $("who").hidden = false;
     $("logout").addEventListener("click", () => logout());
   }
@@ -178,10 +254,12 @@ async function start() {
   try {
     const shop = await apiFetch("GET", `/api/v1/shops/${SHOP}/queue`);
     if (shop.appointments_today && shop.appointments_today.date) M.today = shop.appointments_today.date;
-    if (shop.shop_name) { setText($("shop-name"), shop.shop_name); document.title = `Monitor · ${shop.shop_name}`; }
+    if (shop.shop_name) { M.shop = shop.shop_name; setText($("shop-name"), shop.shop_name); showShop(); }
   } catch { /* use the browser's date */ }
   M.date = param("date") && /^\d{4}-\d{2}-\d{2}$/.test(param("date")) ? param("date") : M.today;
   $("date").value = M.date;
+  showDay();
+  showUpdated();
   live.start();
 }
 

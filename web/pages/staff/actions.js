@@ -5,7 +5,8 @@ import { waitingOf, inView } from "/lib/staff-extras.js";
 import { S, SHOP } from "./state.js";
 import { providerLabel, refetchQueue } from "./data.js";
 import { showSignin } from "./signin.js";
-import { live, start } from "./main.js";
+import { live } from "./main.js";
+import { t, has } from "/lib/i18n.js";
 
 // ------------------------------------------------------------------ actions
 
@@ -13,14 +14,20 @@ function entryOf(id) {
   return S.queue && S.queue.queue_items.find((e) => e.id === id);
 }
 
-function who(e) { return e ? `${e.ticket} ${e.full_name}` : "ticket"; }
+/** The page's own words for an API error (API messages stay English, SPEC §14). */
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return t("staff.error.unknown");
+  const code = err.status === 0 ? "network" : err.code;
+  if (code && has(`staff.error.${code}`)) return t(`staff.error.${code}`);
+  return t("staff.error.status", { status: String(err.status) });
+}
 
 async function write(method, path, body, label, button) {
   if (button) button.disabled = true;
   try {
     const data = await apiFetch(method, path, body, { label });
     if (data && data.queued) {
-      toast(`No connection: "${label}" will be sent when the appliance is back.`, "warning");
+      toast(t("staff.toast.queued", { action: label }), "warning");
     } else if (!live || !live.connected) {
       refetchQueue();
     }
@@ -35,17 +42,16 @@ async function write(method, path, body, label, button) {
 
 export function failed(err, label) {
   if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-    showSignin(err.status === 403
-      ? "This token may not run the queue (it needs the staff role)."
-      : "The sign-in is missing or no longer valid.");
+    showSignin(err.status === 403 ? "staff.signin.whyRole" : "staff.signin.whyInvalid");
   }
-  const msg = err instanceof ApiError ? err.message : String(err);
-  toast(`${label} failed: ${msg}`, "error", { timeoutMs: 8000 });
+  toast(t("staff.toast.failed", { action: label, reason: errorText(err) }), "error", { timeoutMs: 8000 });
 }
 
+// Each button: the status it sets, and how a toast names that action ("Call A 12").
 const STATUS_FOR = {
-  call: ["CALLED", "Call"], start: ["IN_SERVICE", "Start"], complete: ["COMPLETED", "Complete"],
-  recall: ["CHECKED_IN", "Recall"], noshow: ["NO_SHOW", "No-show"], left: ["LEFT", "Left"],
+  call: ["CALLED", "staff.do.call"], start: ["IN_SERVICE", "staff.do.start"],
+  complete: ["COMPLETED", "staff.do.complete"], recall: ["CHECKED_IN", "staff.do.recall"],
+  noshow: ["NO_SHOW", "staff.do.noshow"], left: ["LEFT", "staff.do.left"],
 };
 
 document.addEventListener("click", async (ev) => {
@@ -58,19 +64,19 @@ document.addEventListener("click", async (ev) => {
   const action = button.dataset.action;
   if (action === "checkin") {
     const id = Number(button.closest("[data-appointment-id]").dataset.appointmentId);
-    const data = await write("POST", "/api/v1/checkins", { appointment_id: id }, "Check in", button);
-    if (data && data.ticket) toast(`Checked in: ${data.ticket} ${data.full_name}`, "success");
+    const data = await write("POST", "/api/v1/checkins", { appointment_id: id }, t("staff.do.checkin"), button);
+    if (data && data.ticket) toast(t("staff.toast.checkedIn", { ticket: data.ticket, name: data.full_name }), "success");
     return;
   }
   const holder = button.closest("[data-id]");
   if (!holder || !STATUS_FOR[action]) return;
   const id = Number(holder.dataset.id);
   const e = entryOf(id);
-  const [status, label] = STATUS_FOR[action];
+  const [status, labelKey] = STATUS_FOR[action];
   const menu = button.closest("details");
   if (menu) menu.open = false;
-  const data = await write("PATCH", `/api/v1/queue/${id}`, { status }, `${label} ${e ? e.ticket : ""}`.trim(), button);
-  if (data && action === "call" && !data.queued) toast(`Called ${who(data)}`, "success");
+  const data = await write("PATCH", `/api/v1/queue/${id}`, { status }, t(labelKey, { ticket: e ? e.ticket : "" }).trim(), button);
+  if (data && action === "call" && !data.queued) toast(t("staff.toast.called", { ticket: data.ticket, name: data.full_name }), "success");
 });
 
 document.addEventListener("change", async (ev) => {
@@ -82,8 +88,12 @@ document.addEventListener("change", async (ev) => {
   const menu = select.closest("details");
   if (menu) menu.open = false;
   const data = await write("PATCH", `/api/v1/queue/${id}`, { provider_id: provider },
-    `Move ${e ? e.ticket : ""}`.trim());
-  if (data && !data.queued) toast(`${who(data)} moved to ${provider == null ? "anyone (first free)" : providerLabel(provider)}`, "success");
+    t("staff.do.move", { ticket: e ? e.ticket : "" }).trim());
+  if (data && !data.queued) {
+    toast(provider == null
+      ? t("staff.toast.movedAnyone", { ticket: data.ticket, name: data.full_name })
+      : t("staff.toast.moved", { ticket: data.ticket, name: data.full_name, provider: providerLabel(provider) }), "success");
+  }
 });
 
 document.addEventListener("toggle", (ev) => {
@@ -98,14 +108,16 @@ $("call-next").addEventListener("click", async () => {
   button.disabled = true;
   try {
     const body = S.view == null ? {} : { provider_id: S.view };
-    const data = await apiFetch("POST", `/api/v1/shops/${SHOP}/queue/call-next`, body, { label: "Call next", outbox: false });
-    toast(`Called ${who(data)}${data.provider_id ? ` for ${providerLabel(data.provider_id)}` : ""}`, "success");
+    const data = await apiFetch("POST", `/api/v1/shops/${SHOP}/queue/call-next`, body, { label: t("staff.callNext"), outbox: false });
+    toast(data.provider_id
+      ? t("staff.toast.calledFor", { ticket: data.ticket, name: data.full_name, provider: providerLabel(data.provider_id) })
+      : t("staff.toast.called", { ticket: data.ticket, name: data.full_name }), "success");
     if (!live || !live.connected) refetchQueue();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      toast(S.view == null ? "Nobody is waiting." : `Nobody is waiting for ${providerLabel(S.view)}.`, "info");
+      toast(S.view == null ? t("staff.toast.nobody") : t("staff.toast.nobodyFor", { provider: providerLabel(S.view) }), "info");
     } else {
-      failed(err, "Call next");
+      failed(err, t("staff.callNext"));
     }
   } finally {
     button.disabled = !S.queue || waitingOf(S.queue.queue_items).filter((e) => inView(e, S.view)).length === 0;
@@ -121,7 +133,7 @@ $("walkin").addEventListener("submit", async (ev) => {
   if (phone) body.phone = phone;
   const provider = $("walkin-provider").value;
   if (provider) body.provider_id = Number(provider);
-  const data = await write("POST", `/api/v1/shops/${SHOP}/queue`, body, `Add ${name}`, $("walkin-add"));
+  const data = await write("POST", `/api/v1/shops/${SHOP}/queue`, body, t("staff.do.add", { name }), $("walkin-add"));
   if (data) {
     $("walkin-name").value = "";
     $("walkin-phone").value = "";

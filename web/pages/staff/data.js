@@ -5,6 +5,7 @@ import { loadProviders, providerName } from "/lib/providers.js";
 import { S, SHOP } from "./state.js";
 import { fillProviderPickers } from "./pickers.js";
 import { render } from "./render.js";
+import { t } from "/lib/i18n.js";
 
 // ------------------------------------------------------------------ data in
 
@@ -14,10 +15,18 @@ export function apply(body) {
   if (S.queue && typeof body.seq === "number" && typeof S.queue.seq === "number"
       && body.seq < S.queue.seq) return;          // an older answer overtaken by the socket
   S.queue = body;
-  if (body.shop_name) { setText($("shop-name"), body.shop_name); document.title = `Staff · ${body.shop_name}`; }
+  showShopName();
   const unknown = body.queue_items.some((e) => e.provider_id != null && !S.providers.has(e.provider_id));
   if (unknown || Date.now() - S.providersAt > 15000) refreshProviders();
   render();
+}
+
+/** The shop's name in the top bar and the tab's title. */
+export function showShopName() {
+  const name = S.queue && S.queue.shop_name;
+  if (!name) return;
+  setText($("shop-name"), name);
+  document.title = t("staff.titleShop", { shop: name });
 }
 
 export function newer(a, b) {
@@ -44,5 +53,5 @@ export async function refetchQueue() {
 // Staff see whom every ticket waits for: "anyone" (first free), or #id for a provider
 // this page has not read yet (apply() re-reads the list when it meets one).
 export function providerLabel(id) {
-  return providerName(S.providers, id) ?? (id == null ? "anyone" : `#${id}`);
+  return providerName(S.providers, id) ?? (id == null ? t("staff.provider.anyoneLower") : t("staff.provider.unknown", { id: String(id) }));
 }

@@ -5,13 +5,13 @@ import { $, setText, toast } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { requireRole, logout } from "/lib/auth.js";
 import { S, SHOP, VIEW_KEY } from "./state.js";
-import { apply, providerLabel, refreshProviders } from "./data.js";
+import { apply, providerLabel, refreshProviders, showShopName } from "./data.js";
 import { render } from "./render.js";
 import { checkSignin, showSignin } from "./signin.js";
-import "./pickers.js";
+import { fillProviderPickers } from "./pickers.js";
 import "./actions.js";
 import "./reorder.js";
-import { startForShop } from "/lib/i18n.js";
+import { startForShop, onChange, t } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
@@ -26,8 +26,9 @@ function onQueueMessage(msg) {
   if (msg.type === "queue_update") apply(msg);
   else if (msg.type === "new_entry" && msg.queue_item) {
     const e = msg.queue_item;
-    const forWhom = e.provider_id != null ? ` (${providerLabel(e.provider_id)})` : "";
-    toast(`${e.ticket} ${e.full_name} joined${forWhom}`, "info");
+    toast(e.provider_id != null
+      ? t("staff.toast.joinedFor", { ticket: e.ticket, name: e.full_name, provider: providerLabel(e.provider_id) })
+      : t("staff.toast.joined", { ticket: e.ticket, name: e.full_name }), "info");
   }
 }
 
@@ -38,10 +39,15 @@ function onNotification(msg) {
   toast(String(text), msg.severity || d.severity || "info", { timeoutMs: 8000 });
 }
 
+function logoutTitle() {
+  if (S.me) $("logout").title = t("staff.logoutName", { name: S.me.name || "" });
+}
+
 function showWho(me) {
   if (!me || me.kind !== "session") return;  // tokens (scripts, paired devices) have no person
+  S.me = me;
   setText($("who-name"), me.name || "");
-  $("logout").title = `Log out ${me.name || ""}`.trim();
+  logoutTitle();
   $("who").hidden = false;
   $("logout").addEventListener("click", () => logout());
 }
@@ -57,7 +63,7 @@ export async function start() {
   live = new LiveSocket({
     url: `/ws/queue/${SHOP}/`,
     onMessage: onQueueMessage,
-    onRevoked: () => showSignin("Your sign-in was ended."),
+    onRevoked: () => showSignin("staff.signin.whyEnded"),
     poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: apply },
   }).start();
   // Notifications (seed 003 rooms): everything sent to everyone, or to this device's user.
@@ -65,5 +71,13 @@ export async function start() {
   // Keep "here 12 min" and "called 3 min ago" fresh between updates.
   setInterval(() => { if (!S.drag && !S.saving) render(); }, 30000);
 }
+
+// Another language (no page switches today, but the catalog may): redraw what JS wrote.
+onChange(() => {
+  logoutTitle();
+  showShopName();
+  fillProviderPickers();
+  render();
+});
 
 start();

@@ -1,8 +1,8 @@
 // Queue Kiosk — Staff page: the provider pickers and the per-provider view.
 import { $, h, setText } from "/lib/ui.js";
 import { S, VIEW_KEY } from "./state.js";
-import { providerLabel } from "./data.js";
-import { render } from "./render.js";
+import { render, callNextLabel } from "./render.js";
+import { t } from "/lib/i18n.js";
 
 // ------------------------------------------------------------------ pickers
 
@@ -16,10 +16,10 @@ export function optionsFor(select, { anyLabel, value }) {
 
 export function fillProviderPickers() {
   if (S.view != null && !S.providers.has(S.view)) setView(null, false);
-  optionsFor($("view"), { anyLabel: "Everyone", value: S.view });
+  optionsFor($("view"), { anyLabel: t("staff.view.everyone"), value: S.view });
   const walkinSel = $("walkin-provider");
   const keep = walkinSel.value ? Number(walkinSel.value) : S.view;
-  optionsFor(walkinSel, { anyLabel: "Anyone", value: keep });
+  optionsFor(walkinSel, { anyLabel: t("staff.provider.anyone"), value: keep });
   for (const li of document.querySelectorAll("[data-move]")) li.dataset.stale = "1";
 }
 
@@ -28,7 +28,7 @@ function setView(id, save = true) {
   if (save) { try { localStorage.setItem(VIEW_KEY, id == null ? "" : String(id)); } catch { /* ok */ } }
   $("view").value = id == null ? "" : String(id);
   $("walkin-provider").value = id == null ? "" : String(id);
-  setText($("call-next"), id == null ? "Call next" : `Call next for ${providerLabel(id)}`);
+  setText($("call-next"), callNextLabel());
   if (S.queue) render();
 }
 

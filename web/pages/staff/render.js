@@ -1,6 +1,7 @@
 // Queue Kiosk — Staff page: drawing the queue, the serving cards and the appointments.
 import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
-import { waitingOf, inView, since, shortWait, statusLabel } from "/lib/staff-extras.js";
+import { waitingOf, inView, since, minutesSince, shortWait, statusLabel } from "/lib/staff-extras.js";
+import { t, formatNumber } from "/lib/i18n.js";
 import { S } from "./state.js";
 import { providerLabel } from "./data.js";
 import { optionsFor } from "./pickers.js";
@@ -23,29 +24,37 @@ export function render() {
   const inService = serving.filter((e) => e.status === "IN_SERVICE").length;
   const called = serving.length - inService;
   setText($("counts"), [
-    `${waiting.length} waiting`,
-    called ? `${called} called` : null,
-    `${inService} in service`,
+    t("staff.counts.waiting", { count: waiting.length }),
+    called ? t("staff.counts.called", { count: called }) : null,
+    t("staff.counts.inService", { count: inService }),
   ].filter(Boolean).join(" · "));
-  setText($("call-next"), S.view == null ? "Call next" : `Call next for ${providerLabel(S.view)}`);
+  setText($("call-next"), callNextLabel());
   $("call-next").disabled = waiting.length === 0;
 
   renderAppointments();
 }
 
-function actionButton(label, action, cls = "") {
-  return h("button", { type: "button", class: `btn ${cls}`.trim(), dataset: { action }, text: label });
+/** "Call next", or "Call next for Bob" in one provider's view. */
+export function callNextLabel() {
+  return S.view == null ? t("staff.callNext") : t("staff.callNextFor", { provider: providerLabel(S.view) });
+}
+
+// Buttons and labels carry their catalog key (data-i18n): a language switch re-fills them.
+function actionButton(key, action, cls = "") {
+  return h("button", { type: "button", class: `btn ${cls}`.trim(), dataset: { action, i18n: key }, text: t(key) });
 }
 
 function moreMenu(kind) {
-  const select = h("select", { class: "move", dataset: { move: "1" }, attrs: { "aria-label": "Move to" } });
+  const select = h("select", { class: "move", dataset: { move: "1", i18nAriaLabel: "staff.menu.moveTo" },
+    attrs: { "aria-label": t("staff.menu.moveTo") } });
   const items = [
-    h("label", { class: "menu-move" }, h("span", { text: "Move to" }), select),
+    h("label", { class: "menu-move" }, h("span", { dataset: { i18n: "staff.menu.moveTo" }, text: t("staff.menu.moveTo") }), select),
   ];
-  if (kind !== "in_service") items.push(actionButton("No-show", "noshow", "ghost danger"));
-  items.push(actionButton("Customer left", "left", "ghost"));
+  if (kind !== "in_service") items.push(actionButton("staff.button.noshow", "noshow", "ghost danger"));
+  items.push(actionButton("staff.button.left", "left", "ghost"));
   return h("details", { class: "more" },
-    h("summary", { class: "btn", attrs: { "aria-label": "More actions", title: "More actions" }, text: "⋯" }),
+    h("summary", { class: "btn", dataset: { i18nAriaLabel: "staff.menu.more", i18nTitle: "staff.menu.more" },
+      attrs: { "aria-label": t("staff.menu.more"), title: t("staff.menu.more") }, text: "⋯" }),
     h("div", { class: "menu" }, ...items));
 }
 
@@ -54,7 +63,7 @@ function refreshMoveSelect(node, entry) {
   if (!select) return;
   const value = entry.provider_id == null ? "" : String(entry.provider_id);
   if (select.dataset.stale !== "0" || select.options.length !== S.providers.size + 1) {
-    optionsFor(select, { anyLabel: "Anyone", value: entry.provider_id });
+    optionsFor(select, { anyLabel: t("staff.provider.anyone"), value: entry.provider_id });
     select.dataset.stale = "0";
   }
   if (document.activeElement !== select) select.value = value;
@@ -62,27 +71,32 @@ function refreshMoveSelect(node, entry) {
 
 function createRow(entry) {
   const li = h("li", { class: "row", dataset: { id: String(entry.id) } },
-    h("span", { class: "grip", attrs: { "aria-label": "Drag to reorder", title: "Drag to reorder", role: "button" }, text: "⠿" }),
-    h("span", { class: "pos", attrs: { "aria-label": "Position" } }),
+    h("span", { class: "grip", dataset: { i18nAriaLabel: "staff.row.drag", i18nTitle: "staff.row.drag" },
+      attrs: { "aria-label": t("staff.row.drag"), title: t("staff.row.drag"), role: "button" }, text: "⠿" }),
+    h("span", { class: "pos", dataset: { i18nAriaLabel: "staff.row.position" }, attrs: { "aria-label": t("staff.row.position") } }),
     h("span", { class: "ticket" }),
     h("span", { class: "who" }, h("span", { class: "name" }), h("span", { class: "meta" })),
     h("span", { class: "row-actions" },
-      actionButton("Call", "call", "primary"),
-      actionButton("Start", "start"),
+      actionButton("staff.button.call", "call", "primary"),
+      actionButton("staff.button.start", "start"),
       moreMenu("waiting")));
   return li;
 }
 
 function updateRow(li, e) {
   li.dataset.status = e.status;
-  setText(li.querySelector(".pos"), e.position_in_queue);
+  setText(li.querySelector(".pos"), formatNumber(e.position_in_queue));
   setText(li.querySelector(".ticket"), e.ticket);
   setText(li.querySelector(".name"), e.full_name);
+  const here = e.checked_in_at ? since(e.checked_in_at) : "";
+  const at = e.source === "appointment" ? apptTime(e.appointment_id) : "";
   const meta = [
-    S.view == null || e.provider_id == null ? `for ${providerLabel(e.provider_id)}` : null,
+    S.view == null || e.provider_id == null
+      ? (e.provider_id == null ? t("staff.row.forAnyone") : t("staff.row.for", { provider: providerLabel(e.provider_id) }))
+      : null,
     shortWait(e.estimated_wait_minutes),
-    e.source === "appointment" ? `appointment ${apptTime(e.appointment_id)}`.trim() : null,
-    e.checked_in_at && since(e.checked_in_at) !== "just now" ? `here ${since(e.checked_in_at)}` : null,
+    e.source === "appointment" ? (at ? t("staff.row.appointmentAt", { time: at }) : t("staff.row.appointment")) : null,
+    here ? t("staff.row.here", { duration: here }) : null,
   ].filter(Boolean).map(keepTogether).join(" · ");
   setText(li.querySelector(".meta"), meta);
   refreshMoveSelect(li, e);
@@ -105,9 +119,9 @@ function createCard(entry) {
     h("div", { class: "name" }),
     h("div", { class: "meta" }),
     h("div", { class: "card-actions" },
-      actionButton("Start", "start", "primary"),
-      actionButton("Complete", "complete", "primary"),
-      actionButton("Recall", "recall"),
+      actionButton("staff.button.start", "start", "primary"),
+      actionButton("staff.button.complete", "complete", "primary"),
+      actionButton("staff.button.recall", "recall"),
       moreMenu("serving")));
 }
 
@@ -120,8 +134,8 @@ function updateCard(li, e) {
   setText(li.querySelector(".name"), e.full_name);
   const when = e.status === "CALLED" ? e.called_at : e.started_at;
   setText(li.querySelector(".meta"), [
-    providerLabel(e.provider_id),
-    when ? `${e.status === "CALLED" ? "called" : "started"} ${since(when)}${since(when) === "just now" ? "" : " ago"}` : null,
+    e.provider_id == null ? t("staff.provider.anyone") : providerLabel(e.provider_id),
+    when ? cardSince(e.status === "CALLED" ? CALLED_SINCE : STARTED_SINCE, when) : null,
   ].filter(Boolean).join(" · "));
   const called = e.status === "CALLED";
   li.querySelector('[data-action="start"]').hidden = !called;
@@ -132,13 +146,22 @@ function updateCard(li, e) {
   refreshMoveSelect(li, e);
 }
 
+/** "called 3 min ago", "started just now": [key under a minute, key with {duration}]. */
+const CALLED_SINCE = ["staff.card.calledJustNow", "staff.card.calledAgo"];
+const STARTED_SINCE = ["staff.card.startedJustNow", "staff.card.startedAgo"];
+function cardSince([justNow, ago], iso) {
+  const minutes = minutesSince(iso);
+  if (minutes === null) return null;
+  return minutes < 1 ? t(justNow) : t(ago, { duration: since(iso) });
+}
+
 function renderAppointments() {
   const block = S.queue.appointments_today || { appointments: [] };
   const all = (block.appointments || []).filter((a) => a.status !== "cancelled");
   const list = all.filter((a) => S.view == null || a.provider_id === S.view)
     .sort((a, b) => String(a.starts_at || "").localeCompare(String(b.starts_at || "")) || (a.slot ?? 0) - (b.slot ?? 0));
   const done = list.filter((a) => ["checked_in", "in_progress", "completed"].includes(a.status)).length;
-  setText($("appts-count"), list.length ? `${done} of ${list.length} checked in` : "");
+  setText($("appts-count"), list.length ? t("staff.appts.count", { done, count: list.length }) : "");
   syncList($("appts"), list, (a) => a.id, createAppt, updateAppt);
   $("appts-empty").hidden = list.length > 0;
 }
@@ -147,16 +170,18 @@ function createAppt(a) {
   return h("li", { class: "appt", dataset: { appointmentId: String(a.id) } },
     h("span", { class: "appt-time" }),
     h("span", { class: "who" }, h("span", {}, h("span", { class: "name" }), h("span", { class: "badge" })), h("span", { class: "meta" })),
-    actionButton("Check in", "checkin", "primary small"));
+    actionButton("staff.button.checkin", "checkin", "primary small"));
 }
 
 function updateAppt(li, a) {
   const entry = a.queue_entry_id && S.queue.queue_items.find((e) => e.id === a.queue_entry_id);
-  setText(li.querySelector(".appt-time"), clockTime(a.starts_at) || (a.slot != null ? `#${a.slot}` : ""));
+  setText(li.querySelector(".appt-time"), clockTime(a.starts_at) || (a.slot != null ? t("staff.appts.slot", { slot: a.slot }) : ""));
   setText(li.querySelector(".name"), a.customer ? a.customer.name : "");
   setText(li.querySelector(".meta"), [
     S.view == null ? providerLabel(a.provider_id) : null,
-    entry ? `${entry.ticket}${entry.position_in_queue ? ` · #${entry.position_in_queue} in line` : ""}` : null,
+    entry && entry.position_in_queue && entry.status === "CHECKED_IN"
+      ? t("staff.appts.inLine", { ticket: entry.ticket, position: entry.position_in_queue })
+      : entry ? entry.ticket : null,
   ].filter(Boolean).join(" · "));
   const badge = li.querySelector(".badge");
   setText(badge, statusLabel(a.status));

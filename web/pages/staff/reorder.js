@@ -6,16 +6,21 @@ import { waitingOf, spliceOrder, slotsOf } from "/lib/staff-extras.js";
 import { S, SHOP } from "./state.js";
 import { apply, newer, refetchQueue } from "./data.js";
 import { render } from "./render.js";
-import { failed } from "./actions.js";
+import { failed, errorText } from "./actions.js";
+import { t, onChange } from "/lib/i18n.js";
 
 // ------------------------------------------------------------------ drag and drop
 
-function showNotice(text, kind = "error") {
+let notice = null;   // [key, params] of the notice shown, redrawn on a language switch
+
+function showNotice(key, params = {}, kind = "error") {
   const box = $("order-notice");
   box.dataset.kind = kind;
-  setText(box.querySelector(".notice-text"), text);
+  notice = [key, params];
+  setText(box.querySelector(".notice-text"), t(key, params));
   box.hidden = false;
 }
+onChange(() => { if (notice) setText($("order-notice").querySelector(".notice-text"), t(...notice)); });
 $("order-notice").querySelector(".notice-close").addEventListener("click", () => { $("order-notice").hidden = true; });
 
 function visibleRows() {
@@ -64,7 +69,7 @@ Sortable.create($("waiting"), {
     try {
       const entryIds = spliceOrder(drag.full, order);
       const body = await apiFetch("PUT", `/api/v1/shops/${SHOP}/queue/order`,
-        { entry_ids: entryIds, version: drag.version }, { label: "Reorder", outbox: false });
+        { entry_ids: entryIds, version: drag.version }, { label: t("staff.do.reorder"), outbox: false });
       S.saving = false;
       S.parked = newer(S.parked, body);
       settle();
@@ -90,14 +95,13 @@ function settle() {
 
 function rollBack(err) {
   if (err instanceof ApiError && err.code === "stale_version") {
-    showNotice("Someone changed the queue while you were dragging, so your move was not saved. "
-      + "The list now shows the current order; drag again if needed.");
+    showNotice("staff.order.stale");
   } else if (err instanceof ApiError && err.status === 0) {
-    showNotice("No connection to the appliance: the new order was not saved. The list shows the last known order.");
+    showNotice("staff.order.offline");
   } else {
-    showNotice(`The new order was not saved: ${err.message || err}. The list shows the current order.`);
+    showNotice("staff.order.failed", { reason: errorText(err) });
   }
-  if (err instanceof ApiError && (err.status === 401 || err.status === 403)) failed(err, "Reorder");
+  if (err instanceof ApiError && (err.status === 401 || err.status === 403)) failed(err, t("staff.do.reorder"));
   // Put the rows back in the server's order at once (details.entry_ids), then the full data.
   const ids = err && err.details && Array.isArray(err.details.entry_ids) ? err.details.entry_ids : null;
   const parked = S.parked;

@@ -2,16 +2,28 @@
 import { apiFetch, ApiError, getToken, setToken } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { loginUrl } from "/lib/auth.js";
+import { t, onChange } from "/lib/i18n.js";
 
 // ------------------------------------------------------------------ sign-in
 
-export function showSignin(why) {
+let whyKey = null;   // the catalog key of the reason shown, kept for a language switch
+
+function showWhy() {
+  setText($("signin-why"), whyKey ? t("staff.signin.whyThen", { reason: t(whyKey) }) : t("staff.signin.how"));
+}
+
+/** whyKey: a catalog key (staff.signin.why*) saying why, or null for the general text. */
+export function showSignin(key) {
   // A PIN session that ended (signed out elsewhere, disabled): back to the PIN pad.
   if (!getToken()) { location.assign(loginUrl("staff")); return; }
   $("signin-pin").href = loginUrl("staff");
-  if (why) setText($("signin-why"), why + " Paste a staff token below, or open this page from the owner's link.");
+  whyKey = key || null;
+  $("signin-why").removeAttribute("data-i18n");   // this page words it (showWhy)
+  showWhy();
   $("signin").hidden = false;
 }
+
+onChange(() => { if (!$("signin").hidden) showWhy(); });
 
 $("signin-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
@@ -28,8 +40,8 @@ export async function checkSignin() {
     await apiFetch("GET", "/ws/stats");
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      showSignin(err.status === 403 ? "This device's token may not run the queue (it needs the staff role)."
-        : getToken() ? "This device's token is unknown or was revoked." : null);
+      showSignin(err.status === 403 ? "staff.signin.whyDeviceRole"
+        : getToken() ? "staff.signin.whyRevoked" : null);
     }
   }
 }

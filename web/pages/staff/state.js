@@ -13,5 +13,6 @@ export const S = {
   saving: false,          // a reorder is on its way to the server
   parked: null,           // a queue body that arrived during a drag / save
   rooms: null,            // the notifications socket
+  me: null,               // the signed-in person (a PIN session), for the Log out title
 };
 window.__staff = S;       // for tests and for the curious
