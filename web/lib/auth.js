@@ -145,19 +145,3 @@ export function safeNext(raw, fallback = '/staff') {
   if (url.pathname === '/login') return fallback;
   return url.pathname + url.search + url.hash;
 }
-
-/** "just now", "5 min ago", "3 h ago", "2 days ago" (null -> ''). */
-export function relativeTime(iso, now = Date.now()) {
-  if (!iso) return '';
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '';
-  const s = Math.round((now - t) / 1000);
-  if (s < -30) return 'in the future';
-  if (s < 45) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${h} h ago`;
-  const d = Math.round(h / 24);
-  return d === 1 ? 'yesterday' : `${d} days ago`;
-}
