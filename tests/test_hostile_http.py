@@ -401,8 +401,10 @@ def test_one_address_holds_at_most_its_cap_and_health_stays_fast_for_others(serv
         assert all(a.startswith(b"HTTP/1.1 429") or a == b"" for a in refused), refused[:3]
         assert any(a.startswith(b"HTTP/1.1 429") for a in refused)
         # Another device (and this PC) is served at once; the greedy one is not.
+        # Answered, and in a moment (release 1 took 25 s): a generous bound, since a busy
+        # CI box may take a second over a request that normally takes milliseconds.
         health, took = timed_health(server.port, "127.0.0.1")
-        assert health == 200 and took < 1.0, took
+        assert health == 200 and took < 5.0, took
         assert health_from(server.port, "127.0.0.3") in (429, None)
     finally:
         for sock in greedy:
@@ -530,8 +532,8 @@ def test_a_flood_of_half_sent_requests_from_one_device_leaves_health_fast(tmp_pa
         greedy = half_sent(srv.port, "127.0.0.5", 600)
         try:
             for _ in range(3):
-                health, took = timed_health(srv.port, "127.0.0.1", timeout=5)
-                assert health == 200 and took < 1.0, took
+                health, took = timed_health(srv.port, "127.0.0.1", timeout=10)
+                assert health == 200 and took < 5.0, took  # release 1: 25 s
         finally:
             for sock in greedy:
                 sock.close()

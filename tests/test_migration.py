@@ -162,12 +162,13 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
         # Her claim (hashed in v1) still opens her ticket.
         mine = srv.client().get(f"/api/v1/tickets/{V1_ADA_CLAIM}")
         assert mine.status == 200 and mine.body["ticket"] == "A001"
-        # The upgraded file takes new work: the seq carries on, today counts from A001
-        # again (a new day) without clashing with the old day's A001.
+        # The upgraded file takes new work: the seq carries on, and today's first code
+        # is A002, because Ada's open ticket from the old day still holds A001 (a code
+        # held by an open ticket is never issued again, SPEC §11).
         joined = staff.post("/api/v1/shops/1/queue", {"full_name": "Alan Turing"})
         assert joined.status == 201, joined.body
         assert joined.body["seq"] == 9 and joined.body["position_in_queue"] == 2
-        assert joined.body["ticket"] == "A001"
+        assert joined.body["ticket"] == "A002"
         assert srv.stop() == 0
         # Restarting an upgraded file changes nothing and copies nothing again.
         srv.start(port=0)
