@@ -18,6 +18,7 @@ import pytest
 
 from tests.browser import ROOT, shot
 from tests.kiosk_harness import Server
+from tests.test_pages_kiosk_display import new_shop as english_shop
 
 pytest_plugins = ("tests.browser",)
 
@@ -78,20 +79,11 @@ def voices_spy(*voices: tuple[str, str, bool]) -> str:
     return SPY_TEMPLATE.replace("VOICES", json.dumps(listed))
 
 
-_shop_names = iter(range(1, 10_000))
-
-
 def new_shop(server: Server, language: str, providers=("Silla 1", "Silla 2")):
-    admin = server.client("admin")
-    shop = admin.post("/api/v1/shops", {"name": f"Barbería {next(_shop_names)}"})
-    assert shop.status == 201, shop.body
-    made = []
-    for name in providers:
-        r = admin.post(f"/api/v1/shops/{shop.body['id']}/providers", {"name": name})
-        assert r.status == 201, r.body
-        made.append(r.body)
-    set_language(server, shop.body["id"], language)
-    return shop.body["id"], made
+    """A shop of the test's own (tests/test_pages_kiosk_display.py), in `language`."""
+    shop, made = english_shop(server, providers)
+    set_language(server, shop, language)
+    return shop, made
 
 
 def set_language(server: Server, shop: int, language: str) -> None:
