@@ -56,10 +56,14 @@ class Outboxes:
 
     @staticmethod
     def _newer(conn: Conn, message: Message) -> bool:
-        """Does the message move its key forward for this socket? Seqs of one key never
-        go back: a view older than what the socket has is stale, and an event at or
-        below a view it has is already in that view (e.g. the live join of a queue
-        whose first view, read after that join, was just sent). Records it if so."""
+        """Does the message move its key forward for this socket? Records it if so.
+
+        A view older than what the socket has is stale. On a snapshot socket (seed
+        000/001), an event at or below a view it has is already in that view (the live
+        join of a queue whose first view, read after that join, was just sent), so it
+        would add the entry twice. An event socket (rooms, channels) gets every event
+        once whatever views it has seen: its clients resume from the events' seqs
+        (SPEC §8), and a dropped event would be a lost one."""
         key, seq = message.key, message.seq
         view = conn.newest.get(key, -1)
         event = conn.newest_event.get(key, -1)
@@ -68,7 +72,7 @@ class Outboxes:
                 return False
             conn.newest[key] = seq
         else:
-            if seq <= event or seq <= view:
+            if seq <= event or (seq <= view and conn.overflow == SNAPSHOT):
                 return False
             conn.newest_event[key] = seq
         return True
