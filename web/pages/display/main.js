@@ -198,22 +198,40 @@ function stillCalled(id) {
 function announce(entry) {
   const where = chairName(entry.provider_id);
   const name = namesShown() ? firstNameInitial(entry.full_name) : '';
-  showCall(entry.ticket, name, where);
+  showCall(entry, name, where);
   announcements.push({ id: entry.id, ticket: entry.ticket, name, where });
   while (announcements.length > MAX_PENDING) announcements.shift();
   if (!speaking) sayNext();
 }
 
-function showCall(ticket, name, where) {
+// The banner shows the newest call still on (SPEC §9): it ends when its ticket leaves
+// CALLED (start, back to line, no-show, left, cancelled), or CALL_SHOW_MS after the call;
+// an earlier call that is still on then shows again for the rest of its time.
+const onScreen = [];   // calls shown, oldest first: { id, ticket, name, where, until }
+
+function showCall(entry, name, where) {
+  const i = onScreen.findIndex((c) => c.id === entry.id);
+  if (i >= 0) onScreen.splice(i, 1);
+  onScreen.push({ id: entry.id, ticket: entry.ticket, name, where, until: Date.now() + CALL_SHOW_MS });
+  while (onScreen.length > MAX_PENDING) onScreen.shift();
+  paintCall();
+}
+
+function paintCall() {
+  const now = Date.now();
+  for (let i = onScreen.length - 1; i >= 0; i -= 1) {
+    if (onScreen[i].until <= now || !stillCalled(onScreen[i].id)) onScreen.splice(i, 1);
+  }
   const box = $('call');
-  setText(box.children[0], ticket);
-  setText(box.children[1], isolate(name));
-  box.dataset.where = where || '';
-  box.dataset.who = name || '';
-  setText(box.children[2], t('display.call.where', { provider: isolate(where) || t('display.frontDesk') }));
-  box.hidden = false;
+  const c = onScreen[onScreen.length - 1];
   clearTimeout(callTimer);
-  callTimer = setTimeout(() => { box.hidden = true; }, CALL_SHOW_MS);
+  if (!c) { box.hidden = true; delete box.dataset.id; return; }
+  box.dataset.id = String(c.id);
+  setText(box.children[0], c.ticket);
+  setText(box.children[1], isolate(c.name));
+  setText(box.children[2], t('display.call.where', { provider: isolate(c.where) || t('display.frontDesk') }));
+  box.hidden = false;
+  callTimer = setTimeout(paintCall, Math.max(0, c.until - now) + 20);
 }
 
 // A masked name ("李**") is never spoken: only its ticket (SPEC §14).
@@ -299,7 +317,8 @@ function playChime() {
   return Promise.resolve(false);
 }
 
-// The browser blocks sound until someone touches the screen once.
+// The browser blocks sound until someone touches the screen once: a small strip says so
+// (never an overlay: a call is always fully visible, SPEC §9).
 function checkAutoplay() {
   try {
     const Ctx = window.AudioContext || window.webkitAudioContext;
@@ -310,7 +329,9 @@ function checkAutoplay() {
   } catch { /* ignore */ }
 }
 
-$('sound-on-btn').addEventListener('click', () => {
+// One tap turns sound on: on the strip's button, or anywhere on the screen.
+function unlockSound() {
+  if ($('sound-on').hidden) return;
   $('sound-on').hidden = true;
   chime.muted = true;
   const p = chime.play();
@@ -319,7 +340,10 @@ $('sound-on-btn').addEventListener('click', () => {
   if (voiceOn() && 'speechSynthesis' in window) {
     try { window.speechSynthesis.cancel(); } catch { /* ignore */ }
   }
-});
+}
+$('sound-on-btn').addEventListener('click', unlockSound);
+document.addEventListener('pointerdown', unlockSound);
+document.addEventListener('keydown', unlockSound);
 
 // How many "next up" rows fit: each row is 9.6vh; the panel keeps room for its title
 // and the "+ N more" line.
@@ -371,6 +395,7 @@ function onQueue(q) {
   learnClock(q.timestamp);
   render(q);
   detectCalls(q);
+  paintCall();
   state.updates += 1;
   document.documentElement.dataset.seq = String(state.lastSeq);
   document.documentElement.dataset.updates = String(state.updates);
@@ -445,8 +470,5 @@ onChange(() => {
   if (state.last) render(state.last);
   renderVoices();
   tick();
-  if (!$('call').hidden) {
-    setText($('call').children[2], t('display.call.where', { provider: isolate($('call').dataset.where) || t('display.frontDesk') }));
-    setText($('call').children[1], isolate($('call').dataset.who));
-  }
+  paintCall();
 });
