@@ -2,9 +2,10 @@
 import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
 import { loadProviders, providerName } from '/lib/providers.js';
+import { learnClock, mountClock } from '/lib/clock.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
-  LANGUAGES, direction, formatNumber, formatTime, language, locale, onChange, startForShop, supported, t, use,
+  LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use,
 } from '/lib/i18n.js';
 
 // A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
@@ -356,25 +357,9 @@ function fitRows() {
 }
 addEventListener('resize', fitRows);
 
-// ------------------------------------------------------------ clock, long-run care
-
-// The appliance's clock (SPEC §9), from the last queue body's `timestamp` (shop time,
-// with its offset): the difference to this TV's clock is kept, the TV's own time zone
-// and setting play no part.
-const serverClock = { skewMs: null, offsetMin: 0 };
-
-function learnClock(stamp) {
-  const when = Date.parse(stamp || '');
-  const m = /([+-])(\d{2}):(\d{2})$|Z$/.exec(String(stamp || ''));
-  if (!Number.isFinite(when) || !m) return;
-  serverClock.skewMs = when - Date.now();
-  serverClock.offsetMin = m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-}
+// ------------------------------------------------------------ long-run care
 
 function tick() {
-  const wall = serverClock.skewMs === null ? new Date()
-    : new Date(Date.now() + serverClock.skewMs + serverClock.offsetMin * 60000).toISOString();
-  setText($('clock'), formatTime(wall));
   // Weeks on the wall: reload once a day when nothing is going on, to pick up a new
   // version and start from a clean page.
   if (Date.now() - state.started > 24 * 3600 * 1000 && live.connected && state.last
@@ -409,6 +394,7 @@ const live = new LiveSocket({
 
 checkAutoplay();
 fitRows();
+mountClock($('clock'));
 tick();
 setInterval(tick, 10000);
 setInterval(() => refreshProviders(true), 10 * 60 * 1000);
@@ -469,6 +455,5 @@ if ('speechSynthesis' in window) {
 onChange(() => {
   if (state.last) render(state.last);
   renderVoices();
-  tick();
   paintCall();
 });
