@@ -120,6 +120,12 @@ async def reorder(request: web.Request) -> web.Response:
     return await write(request, queue.reorder, ctx_of(request), shop_id, entry_ids, version)
 
 
+async def announce(request: web.Request) -> web.Response:
+    require(principal_of(request), "staff")
+    entry_id = path_id(request, "entry_id")
+    return await write(request, queue.announce, ctx_of(request), entry_id)
+
+
 def _claim(request: web.Request) -> str:
     claim = request.match_info["claim"]
     if not 10 <= len(claim) <= 64:
@@ -145,5 +151,6 @@ def bind(app: web.Application) -> None:
     r.add_post(f"{p}/shops/{{shop_id}}/queue/call-next", call_next)
     r.add_put(f"{p}/shops/{{shop_id}}/queue/order", reorder)
     r.add_patch(f"{p}/queue/{{entry_id}}", patch_entry)
+    r.add_post(f"{p}/queue/{{entry_id}}/announce", announce)
     r.add_get(f"{p}/tickets/{{claim}}", get_ticket)
     r.add_delete(f"{p}/tickets/{{claim}}", leave_ticket)

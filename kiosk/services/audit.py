@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from kiosk.store import eventlog
@@ -25,6 +26,10 @@ def audit(limit: int, before: int | None) -> list[dict[str, Any]]:
 def summary(event: eventlog.Event) -> str:
     data = event.data
     entries = data.get("entries") or []
+    if event.type == "queue_reordered":
+        return _reorder_summary(data)
+    if event.type == "queue_announced" and entries:
+        return f"{entries[0].get('ticket')} {entries[0].get('full_name')} called again"
     if entries:
         first = entries[0]
         return f"{first.get('ticket')} {first.get('full_name')} -> {first.get('status')}"
@@ -37,3 +42,42 @@ def summary(event: eventlog.Event) -> str:
     if "changes" in data:
         return "settings: " + ", ".join(sorted(data["changes"]))
     return ""
+
+
+def _reorder_summary(data: dict[str, Any]) -> str:
+    """Name the tickets someone dragged, not the first of those that only shifted a
+    place to make room (dragging A007 to 3rd place moves A003..A006 too)."""
+    by_id = {e.get("id"): e for e in data.get("entries") or []}
+    before, after = data.get("previous_order"), data.get("order") or []
+    if not before:  # logged before the order was kept: say what is known
+        return "order changed: " + ", ".join(str(e.get("ticket")) for e in by_id.values())
+    dragged = [i for i in after if i not in _kept_in_order(before, after) and i in by_id]
+    return ", ".join(
+        f"{by_id[i].get('ticket')} {by_id[i].get('full_name')} moved to place {after.index(i) + 1}"
+        for i in dragged
+    )
+
+
+def _kept_in_order(before: list[int], after: list[int]) -> set[int]:
+    """The ids whose relative order a reorder kept: the longest run of `after` that
+    is increasing in `before`'s places. Everyone else was picked up and dropped."""
+    place = {entry_id: i for i, entry_id in enumerate(before)}
+    ranks = [place[i] for i in after if i in place]
+    ids = [i for i in after if i in place]
+    tails: list[int] = []  # tails[k]: the smallest rank ending an increasing run of k+1
+    tail_at: list[int] = []  # where in `ranks` that run ends
+    parent = [-1] * len(ranks)
+    for at, rank in enumerate(ranks):
+        k = bisect_left(tails, rank)
+        if k == len(tails):
+            tails.append(rank)
+            tail_at.append(at)
+        else:
+            tails[k] = rank
+            tail_at[k] = at
+        parent[at] = tail_at[k - 1] if k else -1
+    kept, at = set(), tail_at[-1] if tail_at else -1
+    while at >= 0:
+        kept.add(ids[at])
+        at = parent[at]
+    return kept

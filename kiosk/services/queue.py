@@ -157,6 +157,9 @@ def reorder(ctx: Ctx, shop_id: int, entry_ids: list[int], version: int) -> Outco
         topics_for_queue(shop),
         entries=changed,
         order=entry_ids,
+        # With the order before, the audit trail can tell which ticket was dragged
+        # from the ones that only shifted by a place.
+        previous_order=current,
         version=new_version,
     )
     return Outcome(queue_snapshot(shop.id, seq=None), (event,))
@@ -186,3 +189,27 @@ def leave_by_claim(ctx: Ctx, claim: str) -> Outcome:
     shop = get_shop(entry.shop_id)
     moved, appointment = transition(shop, entry, tickets.LEFT)
     return _queue_outcome(ctx, shop, entry, "queue_left", moved, appointment)
+
+
+def announce(ctx: Ctx, entry_id: int) -> Outcome:
+    """Call again (SPEC §9): every display repeats the call-out of a CALLED ticket.
+
+    Nothing about the ticket or the line changes, so the queue's version stays: the
+    event itself is the news, and the shop queue sockets carry it to the TVs."""
+    entry = entry_by_id(entry_id)
+    if entry.status != CALLED:
+        raise Conflict(
+            f"only a CALLED ticket can be called again; this one is {entry.status}",
+            {"status": entry.status, "allowed": [CALLED]},
+        )
+    shop = get_shop(entry.shop_id)
+    body = entries_in_full(shop, [entry.id])[0]
+    event = append_event(
+        ctx,
+        shop,
+        "queue_announced",
+        topics_for_queue(shop),
+        entries=[body],
+        version=shop.queue_version,
+    )
+    return Outcome(body, (event,))

@@ -23,6 +23,20 @@ MAX_ROOMS = 50
 # Domain events become queue/appointment views; everything else in the log was
 # relayed by POST /api/v1/events and goes out as it came in.
 JOIN_EVENTS = frozenset({"queue_joined", "appointment_checked_in"})
+# "Call again" (SPEC §9) changes no state: it is news for the displays, carried by the
+# shop queue dialects as `announced` on their queue_update and by the event dialects
+# as a `queue_announced` message of its own.
+ANNOUNCED = "queue_announced"
+
+
+def announced_entries(events: list, group, reads: dict) -> list[dict[str, Any]]:
+    """The tickets called again in these events, as the group may see them."""
+    return [visible(e.data["entries"][0], group, reads) for e in events if e.type == ANNOUNCED]
+
+
+def changes_no_view(event) -> bool:
+    """An event after which every view reads as before: nothing to re-render."""
+    return relayed(event) or event.type == ANNOUNCED
 
 
 class SocketDialect:

@@ -14,6 +14,7 @@ from typing import Any
 from kiosk.domain import clock
 from kiosk.realtime.conn import SNAPSHOT, Group
 from kiosk.realtime.dialects.base import (
+    ANNOUNCED,
     Session,
     SocketDialect,
     failed,
@@ -176,6 +177,8 @@ class Central(SocketDialect):
         # gains the tickets carried over, yesterday's loses them, and `today` moves.
         if mode not in (LIVE, INITIAL, PERIODIC):
             return []
+        if mode == LIVE and all(e.type == ANNOUNCED for e in events):
+            return []  # a call again: the monitor's view reads as before
         day = group.topic.split(":", 1)[1]
         return [(views.central_snapshot, day, group.variant[0]), *names_reads(group)]
 

@@ -13,9 +13,12 @@ from typing import Any
 
 from kiosk.realtime.conn import BROADCAST, Group
 from kiosk.realtime.dialects.base import (
+    ANNOUNCED,
     JOIN_EVENTS,
     Session,
+    announced_entries,
     appointments_topic_shop,
+    changes_no_view,
     failed,
     names_reads,
     queue_topic_shop,
@@ -50,7 +53,7 @@ def private_topic(topic: str) -> bool:
 
 def _snapshot_read(group: Group, events: list[Event], mode: str) -> tuple | None:
     """The view a change of the appliance's own data shows on this topic, if any."""
-    if mode not in (LIVE, REPLAY) or all(relayed(e) for e in events):
+    if mode not in (LIVE, REPLAY) or all(changes_no_view(e) for e in events):
         return None
     shop = queue_topic_shop(group.topic)
     if shop is not None:
@@ -66,7 +69,7 @@ def reads_for(group: Group, events: list[Event], mode: str) -> list[tuple]:
     if snapshot is not None and snapshot[0] is queue_snapshot:
         return [snapshot]  # it carries the display settings itself
     reads = [] if snapshot is None else [snapshot]
-    if snapshot is not None or (mode in (LIVE, REPLAY) and any(relayed(e) for e in events)):
+    if snapshot is not None or (mode in (LIVE, REPLAY) and any(changes_no_view(e) for e in events)):
         # Names to show, and nothing in what is rendered says how: ask the settings.
         reads += names_reads(group)
     return reads
@@ -90,6 +93,9 @@ def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str)
             out.append(
                 View("new_entry", visible(event.data["entries"][0], group, reads), event.seq)
             )
+        elif queue_shop is not None and event.type == ANNOUNCED:
+            entry = announced_entries([event], group, reads)[0]
+            out.append(View(ANNOUNCED, {"shop_id": event.shop_id, "queue_item": entry}, event.seq))
     read = _snapshot_read(group, events, mode)
     snapshot = None if read is None else reads.get(read)
     if not failed(snapshot):
