@@ -14,7 +14,7 @@ def test_appliance_tells_the_address_tablets_should_open(server):
     assert "<svg" in body["qr_svg"]["kiosk"] and "<svg" in body["qr_svg"]["display"]
 
 
-def test_retired_providers_are_listed_for_the_owner_only(server):
+def test_retired_providers_are_listed_for_staff_and_the_owner_only(server):
     admin = server.client("admin")
     shop = admin.post("/api/v1/shops", {"name": "Retire Shop", "timezone": "UTC"}).body["id"]
     keep = admin.post(f"/api/v1/shops/{shop}/providers", {"name": "Keep"}).body
@@ -24,7 +24,10 @@ def test_retired_providers_are_listed_for_the_owner_only(server):
     assert [p["id"] for p in public] == [keep["id"]]
     everyone = admin.get(f"/api/v1/shops/{shop}/providers?include_inactive=1").body
     assert {p["id"]: p["active"] for p in everyone} == {keep["id"]: True, gone["id"]: False}
-    refused = server.client("staff").get(f"/api/v1/shops/{shop}/providers?include_inactive=1")
+    # Staff screens name a retired provider's tickets (issue 13); a kiosk has no need.
+    staff = server.client("staff").get(f"/api/v1/shops/{shop}/providers?include_inactive=1")
+    assert staff.status == 200 and {p["id"] for p in staff.body} == {keep["id"], gone["id"]}
+    refused = server.client("kiosk").get(f"/api/v1/shops/{shop}/providers?include_inactive=1")
     assert refused.status == 403
     # ... and the owner can bring one back.
     assert admin.patch(f"/api/v1/providers/{gone['id']}", {"active": True}).body["active"]

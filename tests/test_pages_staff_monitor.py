@@ -217,8 +217,8 @@ def test_a_join_shows_on_staff_and_monitor_within_a_second(server, pages):
     assert row.locator(".name").text_content() == "Zed Newcomer"
     assert row.locator(".ticket").text_content() == entry["ticket"]
     assert row.locator(".pos").text_content() == "1"
-    # seed 001's new_entry toast
-    staff.locator(".qk-toast", has_text=f"{entry['ticket']} Zed Newcomer joined").wait_for(
+    # seed 001's new_entry, told in the Waiting panel's join notice (issue 13)
+    staff.locator("#join-notice", has_text=f"{entry['ticket']} Zed Newcomer joined").wait_for(
         timeout=2000
     )
     chip = monitor.locator(
@@ -536,7 +536,7 @@ def test_customer_markup_is_shown_as_text(server, pages):
     shop.book(shop.providers[1]["id"], XSS, "12:00")
     staff.locator("#appts .name", has_text=XSS).wait_for(timeout=3000)
     monitor.locator("td.patient", has_text=XSS).wait_for(timeout=3000)
-    staff.locator(".qk-toast", has_text=XSS).first.wait_for(timeout=3000)
+    staff.locator("#join-notice", has_text=XSS).wait_for(timeout=3000)
     for page in (staff, monitor):
         assert page.locator("img").count() == 0
         assert page.evaluate("() => document.body.innerHTML.includes('<img')") is False

@@ -89,10 +89,11 @@ def _provider_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 async def list_providers(request: web.Request) -> web.Response:
     shop_id = path_id(request, "shop_id")
-    # Retired providers are listed for the owner only (to bring one back at /admin).
+    # Retired providers are listed for staff and the owner: staff screens keep naming
+    # them on tickets and appointments (not "#3"), the owner brings one back at /admin.
     everyone = request.query.get("include_inactive") in ("1", "true")
     if everyone:
-        require(principal_of(request), "admin")
+        require(principal_of(request), "staff")
     return json_response(await read(request, shops.list_providers, shop_id, everyone))
 
 

@@ -250,6 +250,15 @@ function spokenText(a) {
   return t(key, { ticket: spokenTicket(a.ticket), name, provider: a.where || '' });
 }
 
+// ------------------------------------------------------------ call again (SPEC §9)
+// Staff pressed "Call again": the queue_update that follows lists the ticket under
+// `announced` (once). The TV shows and says it again, the same way as the first call.
+function announceAgain(q) {
+  for (const e of Array.isArray(q.announced) ? q.announced : []) {
+    if (stillCalled(e.id) && !announcements.some((a) => a.id === e.id)) announce(e);
+  }
+}
+
 // ------------------------------------------------------------ voices
 
 const BASE = (tag) => String(tag || '').toLowerCase().replace('_', '-').split('-')[0];
@@ -380,6 +389,7 @@ function onQueue(q) {
   learnClock(q.timestamp);
   render(q);
   detectCalls(q);
+  announceAgain(q);
   paintCall();
   state.updates += 1;
   document.documentElement.dataset.seq = String(state.lastSeq);

@@ -2,7 +2,7 @@
 import { apiFetch, ApiError } from "/lib/api.js";
 import { $, toast } from "/lib/ui.js";
 import { waitingOf, inView } from "/lib/staff-extras.js";
-import { S, SHOP } from "./state.js";
+import { S, SHOP, callTarget } from "./state.js";
 import { providerLabel, refetchQueue } from "./data.js";
 import { showSignin } from "./signin.js";
 import { live } from "./main.js";
@@ -69,15 +69,34 @@ document.addEventListener("click", async (ev) => {
     return;
   }
   const holder = button.closest("[data-id]");
+  if (holder && action === "announce") { await callAgain(Number(holder.dataset.id), button); return; }
   if (!holder || !STATUS_FOR[action]) return;
   const id = Number(holder.dataset.id);
   const e = entryOf(id);
   const [status, labelKey] = STATUS_FOR[action];
   const menu = button.closest("details");
   if (menu) menu.open = false;
-  const data = await write("PATCH", `/api/v1/queue/${id}`, { status }, t(labelKey, { ticket: e ? e.ticket : "" }).trim(), button);
+  // A ticket called from a device that serves somewhere goes there (SPEC §9).
+  const body = action === "call" && S.chair != null ? { status, provider_id: S.chair } : { status };
+  const data = await write("PATCH", `/api/v1/queue/${id}`, body, t(labelKey, { ticket: e ? e.ticket : "" }).trim(), button);
   if (data && action === "call" && !data.queued) toast(t("staff.toast.called", { ticket: data.ticket, name: data.full_name }), "success");
 });
+
+/** Call again (SPEC §9): every TV repeats the call-out; the ticket stays called. Not
+ * kept for later when offline: a call-out minutes late would call nobody. */
+async function callAgain(id, button) {
+  const e = entryOf(id);
+  const label = t("staff.do.announce", { ticket: e ? e.ticket : "" }).trim();
+  button.disabled = true;
+  try {
+    const data = await apiFetch("POST", `/api/v1/queue/${id}/announce`, undefined, { label, outbox: false });
+    toast(t("staff.toast.announced", { ticket: data.ticket, name: data.full_name }), "success");
+  } catch (err) {
+    failed(err, label);
+  } finally {
+    button.disabled = false;
+  }
+}
 
 document.addEventListener("change", async (ev) => {
   const select = ev.target.closest("select.move");
@@ -107,7 +126,8 @@ $("call-next").addEventListener("click", async () => {
   const button = $("call-next");
   button.disabled = true;
   try {
-    const body = S.view == null ? {} : { provider_id: S.view };
+    const target = callTarget();
+    const body = target == null ? {} : { provider_id: target };
     const data = await apiFetch("POST", `/api/v1/shops/${SHOP}/queue/call-next`, body, { label: t("staff.callNext"), outbox: false });
     toast(data.provider_id
       ? t("staff.toast.calledFor", { ticket: data.ticket, name: data.full_name, provider: providerLabel(data.provider_id) })
@@ -115,12 +135,12 @@ $("call-next").addEventListener("click", async () => {
     if (!live || !live.connected) refetchQueue();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      toast(S.view == null ? t("staff.toast.nobody") : t("staff.toast.nobodyFor", { provider: providerLabel(S.view) }), "info");
+      toast(callTarget() == null ? t("staff.toast.nobody") : t("staff.toast.nobodyFor", { provider: providerLabel(callTarget()) }), "info");
     } else {
       failed(err, t("staff.callNext"));
     }
   } finally {
-    button.disabled = !S.queue || waitingOf(S.queue.queue_items).filter((e) => inView(e, S.view)).length === 0;
+    button.disabled = !S.queue || !waitingOf(S.queue.queue_items).some((e) => inView(e, callTarget()));
   }
 });
 

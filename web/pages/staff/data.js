@@ -3,6 +3,7 @@ import { apiFetch } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { loadProviders, providerName } from "/lib/providers.js";
 import { S, SHOP } from "./state.js";
+import { learnClock } from "/lib/clock.js";
 import { fillProviderPickers } from "./pickers.js";
 import { render } from "./render.js";
 import { t } from "/lib/i18n.js";
@@ -15,6 +16,7 @@ export function apply(body) {
   if (S.queue && typeof body.seq === "number" && typeof S.queue.seq === "number"
       && body.seq < S.queue.seq) return;          // an older answer overtaken by the socket
   S.queue = body;
+  learnClock(body.timestamp);
   showShopName();
   const unknown = body.queue_items.some((e) => e.provider_id != null && !S.providers.has(e.provider_id));
   if (unknown || Date.now() - S.providersAt > 15000) refreshProviders();
@@ -37,7 +39,8 @@ export function newer(a, b) {
 export async function refreshProviders() {
   S.providersAt = Date.now();
   try {
-    const list = await loadProviders(SHOP);
+    // Retired providers too: their tickets and appointments keep a name, not "#3".
+    const list = await loadProviders(SHOP, { includeInactive: true });
     S.providers = new Map(list.map((p) => [p.id, p]));
     fillProviderPickers();
     if (S.queue) render();

@@ -4,11 +4,13 @@ import { getToken } from "/lib/api.js";
 import { $, setText, toast } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { requireRole, logout } from "/lib/auth.js";
-import { S, SHOP, VIEW_KEY } from "./state.js";
-import { apply, providerLabel, refreshProviders, showShopName } from "./data.js";
+import { S, SHOP, VIEW_KEY, CHAIR_KEY } from "./state.js";
+import { apply, refreshProviders, showShopName } from "./data.js";
 import { render } from "./render.js";
 import { checkSignin, showSignin } from "./signin.js";
-import { fillProviderPickers } from "./pickers.js";
+import { fillProviderPickers, remembered } from "./pickers.js";
+import { joined, redrawJoins } from "./joins.js";
+import { mountClock } from "/lib/clock.js";
 import "./actions.js";
 import "./reorder.js";
 import { startForShop, onChange, t } from "/lib/i18n.js";
@@ -24,12 +26,7 @@ export let live = null;
 function onQueueMessage(msg) {
   if (!msg || typeof msg !== "object") return;
   if (msg.type === "queue_update") apply(msg);
-  else if (msg.type === "new_entry" && msg.queue_item) {
-    const e = msg.queue_item;
-    toast(e.provider_id != null
-      ? t("staff.toast.joinedFor", { ticket: e.ticket, name: e.full_name, provider: providerLabel(e.provider_id) })
-      : t("staff.toast.joined", { ticket: e.ticket, name: e.full_name }), "info");
-  }
+  else if (msg.type === "new_entry" && msg.queue_item) joined(msg.queue_item);
 }
 
 function onNotification(msg) {
@@ -55,8 +52,9 @@ function showWho(me) {
 export async function start() {
   // Without ?token= this screen needs a staff PIN session (else: the PIN pad at /login).
   showWho(await requireRole("staff"));
-  const saved = (() => { try { return localStorage.getItem(VIEW_KEY); } catch { return null; } })();
-  S.view = saved ? Number(saved) : null;
+  S.view = remembered(VIEW_KEY);
+  S.chair = remembered(CHAIR_KEY);
+  mountClock($("clock"));
   getToken();
   refreshProviders();
   checkSignin();
@@ -77,6 +75,7 @@ onChange(() => {
   logoutTitle();
   showShopName();
   fillProviderPickers();
+  redrawJoins();
   render();
 });
 

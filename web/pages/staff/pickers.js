@@ -1,35 +1,70 @@
-// Queue Kiosk — Staff page: the provider pickers and the per-provider view.
+// Queue Kiosk — Staff page: the provider pickers, the per-provider view and where this
+// device serves (its chair; see state.js for how the two choices differ).
 import { $, h, setText } from "/lib/ui.js";
-import { S, VIEW_KEY } from "./state.js";
+import { S, VIEW_KEY, CHAIR_KEY } from "./state.js";
 import { render, callNextLabel } from "./render.js";
 import { t } from "/lib/i18n.js";
 
 // ------------------------------------------------------------------ pickers
 
+/** The providers a customer can be sent to now (a retired one keeps only its name). */
+export function activeProviders() {
+  return [...S.providers.values()].filter((p) => p.active !== false);
+}
+
 export function optionsFor(select, { anyLabel, value }) {
   const opts = [h("option", { value: "", text: anyLabel })];
-  for (const p of S.providers.values()) opts.push(h("option", { value: String(p.id), text: p.name }));
+  for (const p of activeProviders()) opts.push(h("option", { value: String(p.id), text: p.name }));
   select.replaceChildren(...opts);
   select.value = value == null ? "" : String(value);
   if (select.value !== (value == null ? "" : String(value))) select.value = "";
 }
 
+const serving = (id) => id != null && activeProviders().some((p) => p.id === id);
+
 export function fillProviderPickers() {
-  if (S.view != null && !S.providers.has(S.view)) setView(null, false);
+  if (S.view != null && !serving(S.view)) setView(null, false);
+  if (S.chair != null && !serving(S.chair)) setChair(null, false);
   optionsFor($("view"), { anyLabel: t("staff.view.everyone"), value: S.view });
+  optionsFor($("chair"), { anyLabel: t("staff.chair.none"), value: S.chair });
+  $("chair-picker").hidden = activeProviders().length === 0;
   const walkinSel = $("walkin-provider");
-  const keep = walkinSel.value ? Number(walkinSel.value) : S.view;
+  const keep = walkinSel.value ? Number(walkinSel.value) : S.chair ?? S.view;
   optionsFor(walkinSel, { anyLabel: t("staff.provider.anyone"), value: keep });
   for (const li of document.querySelectorAll("[data-move]")) li.dataset.stale = "1";
+  showChairHint();
+}
+
+function remember(key, id) {
+  try { localStorage.setItem(key, id == null ? "" : String(id)); } catch { /* private mode: this visit only */ }
+}
+
+export function remembered(key) {
+  try { const saved = localStorage.getItem(key); return saved ? Number(saved) : null; } catch { return null; }
 }
 
 function setView(id, save = true) {
   S.view = id;
-  if (save) { try { localStorage.setItem(VIEW_KEY, id == null ? "" : String(id)); } catch { /* ok */ } }
+  if (save) remember(VIEW_KEY, id);
   $("view").value = id == null ? "" : String(id);
-  $("walkin-provider").value = id == null ? "" : String(id);
+  $("walkin-provider").value = (S.chair ?? id) == null ? "" : String(S.chair ?? id);
   setText($("call-next"), callNextLabel());
   if (S.queue) render();
 }
 
+function setChair(id, save = true) {
+  S.chair = id;
+  if (save) remember(CHAIR_KEY, id);
+  $("chair").value = id == null ? "" : String(id);
+  setText($("call-next"), callNextLabel());
+  showChairHint();
+  if (S.queue) render();
+}
+
+/** Until this device says where it serves, a line under Call next asks it to. */
+function showChairHint() {
+  $("chair-hint").hidden = S.chair != null || activeProviders().length === 0;
+}
+
 $("view").addEventListener("change", (ev) => setView(ev.target.value ? Number(ev.target.value) : null));
+$("chair").addEventListener("change", (ev) => setChair(ev.target.value ? Number(ev.target.value) : null));

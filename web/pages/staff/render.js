@@ -2,9 +2,9 @@
 import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { waitingOf, inView, since, minutesSince, shortWait, statusLabel } from "/lib/staff-extras.js";
 import { t, formatNumber } from "/lib/i18n.js";
-import { S } from "./state.js";
+import { S, callTarget } from "./state.js";
 import { providerLabel } from "./data.js";
-import { optionsFor } from "./pickers.js";
+import { activeProviders, optionsFor } from "./pickers.js";
 
 // ------------------------------------------------------------------ rendering
 
@@ -29,14 +29,15 @@ export function render() {
     t("staff.counts.inService", { count: inService }),
   ].filter(Boolean).join(" · "));
   setText($("call-next"), callNextLabel());
-  $("call-next").disabled = waiting.length === 0;
+  $("call-next").disabled = !waitingOf(items).some((e) => inView(e, callTarget()));
 
   renderAppointments();
 }
 
-/** "Call next", or "Call next for Bob" in one provider's view. */
+/** "Call next", or "Call next for Bob" at Bob's chair (or in Bob's view). */
 export function callNextLabel() {
-  return S.view == null ? t("staff.callNext") : t("staff.callNextFor", { provider: providerLabel(S.view) });
+  const target = callTarget();
+  return target == null ? t("staff.callNext") : t("staff.callNextFor", { provider: providerLabel(target) });
 }
 
 // Buttons and labels carry their catalog key (data-i18n): a language switch re-fills them.
@@ -62,7 +63,7 @@ function refreshMoveSelect(node, entry) {
   const select = node.querySelector("select.move");
   if (!select) return;
   const value = entry.provider_id == null ? "" : String(entry.provider_id);
-  if (select.dataset.stale !== "0" || select.options.length !== S.providers.size + 1) {
+  if (select.dataset.stale !== "0" || select.options.length !== activeProviders().length + 1) {
     optionsFor(select, { anyLabel: t("staff.provider.anyone"), value: entry.provider_id });
     select.dataset.stale = "0";
   }
@@ -121,6 +122,7 @@ function createCard(entry) {
     h("div", { class: "card-actions" },
       actionButton("staff.button.start", "start", "primary"),
       actionButton("staff.button.complete", "complete", "primary"),
+      actionButton("staff.button.announce", "announce"),
       actionButton("staff.button.recall", "recall"),
       moreMenu("serving")));
 }
@@ -140,6 +142,7 @@ function updateCard(li, e) {
   const called = e.status === "CALLED";
   li.querySelector('[data-action="start"]').hidden = !called;
   li.querySelector('[data-action="recall"]').hidden = !called;
+  li.querySelector('[data-action="announce"]').hidden = !called;
   li.querySelector('[data-action="complete"]').hidden = called;
   const noshow = li.querySelector('[data-action="noshow"]');
   if (noshow) noshow.hidden = !called;

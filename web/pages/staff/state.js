@@ -2,13 +2,21 @@
 import { shopId } from "/lib/api.js";
 
 export const SHOP = shopId();
+// Two choices this device remembers, and they answer different questions:
+// VIEW_KEY  "Showing": whose waiting customers the lists show (a filter, may be everyone);
+// CHAIR_KEY "I serve at": the provider this device calls customers to. Call next (and
+//           Call on a row) send the customer there, so the TV names that provider, not
+//           the front desk (SPEC §9). A reception PC may show everyone and still serve
+//           at chair 2; without a chair, call next follows the view as before.
 export const VIEW_KEY = `qk.staff.view.${SHOP}`;
+export const CHAIR_KEY = `qk.staff.chair.${SHOP}`;
 
 export const S = {
   queue: null,            // the last queue display body (queue_update)
-  providers: new Map(),   // id -> provider (active ones)
+  providers: new Map(),   // id -> provider, retired ones too (their tickets keep the name)
   providersAt: 0,
   view: null,             // provider id, or null = everyone
+  chair: null,            // provider id this device serves at, or null = not chosen
   drag: null,             // {full, slots, version} while a drag is going on
   saving: false,          // a reorder is on its way to the server
   parked: null,           // a queue body that arrived during a drag / save
@@ -16,3 +24,8 @@ export const S = {
   me: null,               // the signed-in person (a PIN session), for the Log out title
 };
 window.__staff = S;       // for tests and for the curious
+
+/** Whom Call next calls for: this device's chair, else the provider it shows, else anyone. */
+export function callTarget() {
+  return S.chair ?? S.view;
+}

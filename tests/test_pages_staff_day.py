@@ -1,0 +1,247 @@
+"""/staff on a real shop day (SPEC §9, issue 13), in real Chromium against a real server.
+
+- Each staff device says where it serves ("I serve at", kept per device); Call next
+  from it calls for that provider, and the TV shows and says that provider's name.
+- "Call again" repeats a call on the TV; "Back to line" is the old recall.
+- A burst of joins is one notice ("4 new customers") that covers no row's buttons.
+- A retired provider keeps their name on /staff; /staff shows the appliance's clock.
+
+The TV is read as a TV nobody touched (tests/test_pages_tv_calls.py's `Untouched`: the
+DevTools protocol, never a user gesture); its speech engine is the recording one of
+tests/test_pages_kiosk_display.py. Waits are conditions with timeouts, never sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser import Pages, shot
+from tests.kiosk_harness import wait_until
+from tests.test_pages_kiosk_display import AUDIO_SPY, spoken_ticket
+from tests.test_pages_staff_monitor import Shop, new_shop, open_staff
+from tests.test_pages_tv_calls import SHOWN, Untouched
+
+pytest_plugins = ("tests.browser",)
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def open_tv(pages: Pages, shop: Shop) -> Untouched:
+    page = pages.open(f"/display?shop={shop.id}", size="tv", init_script=AUDIO_SPY, wait_live=False)
+    tv = Untouched(page)
+    tv.wait(SHOWN)
+    return tv
+
+
+def spoken(tv: Untouched) -> list[str]:
+    return [c[len("speak:") :] for c in tv.eval("window.__calls") if c.startswith("speak:")]
+
+
+def wait_spoken(tv: Untouched, count: int, timeout_ms: int = 15_000) -> list[str]:
+    tv.wait(
+        f"(window.__calls || []).filter((c) => c.startsWith('speak:')).length >= {count}",
+        timeout_ms,
+    )
+    return spoken(tv)
+
+
+def banner(tv: Untouched) -> dict | None:
+    return tv.look()["call"]
+
+
+def choose_chair(staff, provider: dict) -> None:
+    staff.select_option("#chair", str(provider["id"]))
+    staff.wait_for_function(
+        "name => document.querySelector('#call-next').textContent.includes(name)",
+        arg=provider["name"],
+        timeout=3000,
+    )
+
+
+def test_each_device_calls_for_its_own_chair_and_the_tv_names_it(server, pages):
+    shop = new_shop(server, ("Sam Shears", "Alex Blade"))
+    sam, alex = shop.providers
+    first = shop.join("Ada First")
+    second = shop.join("Ben Second")
+    tv = open_tv(pages, shop)
+    at_sam = open_staff(pages, shop, size="tablet")
+    at_alex = open_staff(pages, shop, size="phone")
+    # Before a choice, the page asks for one under Call next.
+    assert at_sam.is_visible("#chair-hint") and at_sam.is_visible("#chair")
+    # The chair list offers the shop's providers.
+    options = at_sam.eval_on_selector_all("#chair option", "os => os.map(o => o.textContent)")
+    assert options[1:] == ["Sam Shears", "Alex Blade"], options
+    choose_chair(at_sam, sam)
+    choose_chair(at_alex, alex)
+    assert not at_sam.is_visible("#chair-hint")
+    shot(at_sam, "staff-day-chair-tablet")
+    shot(at_alex, "staff-day-chair-phone")
+
+    at_sam.click("#call-next")
+    wait_until(lambda: shop.entry(first["id"])["status"] == "CALLED", timeout=5, message="call")
+    assert shop.entry(first["id"])["provider_id"] == sam["id"]
+    said = wait_spoken(tv, 1)
+    assert said == [f"Ticket {spoken_ticket(first['ticket'])}, Ada F., Sam Shears"], said
+    shown = banner(tv)
+    assert shown["ticket"] == first["ticket"] and "Sam Shears" in shown["where"], shown
+
+    at_alex.click("#call-next")
+    wait_until(lambda: shop.entry(second["id"])["status"] == "CALLED", timeout=5, message="call")
+    assert shop.entry(second["id"])["provider_id"] == alex["id"]
+    said = wait_spoken(tv, 2)
+    assert said[1] == f"Ticket {spoken_ticket(second['ticket'])}, Ben S., Alex Blade", said
+    ticket = json.dumps(second["ticket"])
+    tv.wait(f"document.querySelector('#call .ticket').textContent === {ticket}")
+    assert "Alex Blade" in banner(tv)["where"]
+    assert "Front desk" not in " ".join(said)
+    tv.shot("staff-day-tv-called-for-alex")
+    assert tv.look()["active"] is False  # the TV was never touched
+
+    # The choice belongs to the device: it is still there after a reload.
+    at_sam.reload()
+    at_sam.wait_for_function("() => window.__staff && window.__staff.queue !== null")
+    at_sam.wait_for_function(
+        "id => document.querySelector('#chair').value === String(id)", arg=sam["id"], timeout=3000
+    )
+    assert "Sam Shears" in at_sam.text_content("#call-next")
+    assert pages.problems(at_sam, at_alex, tv.page) == {}
+
+
+def test_call_again_repeats_the_call_on_the_tv_and_back_to_line_is_its_own_button(server, pages):
+    shop = new_shop(server, ("Sam Shears",))
+    (sam,) = shop.providers
+    entry = shop.join("Cleo Cole")
+    tv = open_tv(pages, shop)
+    staff = open_staff(pages, shop)
+    choose_chair(staff, sam)
+    staff.click("#call-next")
+    said = wait_spoken(tv, 1)
+    card = staff.locator(f'#serving > .card[data-id="{entry["id"]}"]')
+    again = card.locator('[data-action="announce"]')
+    back = card.locator('[data-action="recall"]')
+    again.wait_for(timeout=3000)
+    assert again.text_content() == "Call again" and back.text_content() == "Back to line"
+    shot(staff, "staff-day-call-again-tablet")
+
+    again.click()
+    said = wait_spoken(tv, 2)
+    assert said[0] == said[1] == f"Ticket {spoken_ticket(entry['ticket'])}, Cleo C., Sam Shears"
+    assert banner(tv)["ticket"] == entry["ticket"]
+    staff.locator(".qk-toast", has_text="again").first.wait_for(timeout=3000)
+    assert shop.entry(entry["id"])["status"] == "CALLED"  # still called, nothing moved
+
+    back.click()
+    wait_until(lambda: shop.entry(entry["id"])["status"] == "CHECKED_IN", timeout=5, message="back")
+    tv.wait("document.getElementById('call').hidden")  # the call is over on the TV too
+    assert len(spoken(tv)) == 2
+    assert tv.look()["active"] is False
+    assert pages.problems(staff, tv.page) == {}
+
+
+# Each row's ⋯ button in the viewport: is it the topmost element at its centre (nothing
+# covers it)? null for a button scrolled out of view.
+ROW_BUTTONS_UNCOVERED = """
+() => [...document.querySelectorAll('#waiting > .row details.more > summary')].map((s) => {
+  const r = s.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return null;
+  const hit = document.elementFromPoint(x, y);
+  return !!hit && s.contains(hit);
+})
+"""
+
+
+def uncovered(staff) -> bool:
+    seen = [ok for ok in staff.evaluate(ROW_BUTTONS_UNCOVERED) if ok is not None]
+    return bool(seen) and all(seen)
+
+
+@pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_a_burst_of_joins_is_one_notice_that_covers_no_button(server, pages, size):
+    shop = new_shop(server)
+    shop.join("Early Bird")
+    staff = open_staff(pages, shop, size=size)
+    for name in ("Dan One", "Eve Two", "Fay Three", "Gus Four"):
+        shop.join(name)
+    staff.wait_for_function(
+        "() => document.querySelectorAll('#waiting > .row').length === 5", timeout=5000
+    )
+    notice = staff.locator("#join-notice")
+    staff.wait_for_function(
+        "() => document.querySelector('#join-notice').textContent === '4 new customers'",
+        timeout=5000,
+    )
+    assert notice.is_visible()
+    assert staff.locator(".qk-toast").count() == 0  # no pile of toasts
+    for ticket in ("A002", "A005"):
+        assert ticket in (notice.get_attribute("title") or "")
+    # Scrolled to the bottom, where the toasts used to pile up: every ⋯ is reachable.
+    staff.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    assert uncovered(staff)
+    staff.evaluate("() => document.querySelector('.waiting-panel').scrollIntoView()")
+    assert uncovered(staff)
+    shot(staff, f"staff-day-join-burst-{size}")
+    assert pages.problems(staff) == {}
+
+
+def test_one_join_is_told_by_name_in_the_notice(server, pages):
+    shop = new_shop(server)
+    staff = open_staff(pages, shop)
+    entry = shop.join("Hal Single")
+    staff.wait_for_function(
+        "t => document.querySelector('#join-notice').textContent.startsWith(t)",
+        arg=f"{entry['ticket']} Hal Single joined",
+        timeout=5000,
+    )
+    assert not staff.is_visible("#drag-hint")  # the notice takes the hint's place
+    assert pages.problems(staff) == {}
+
+
+def test_a_retired_provider_keeps_their_name_on_staff(server, pages):
+    shop = new_shop(server)
+    bob, alice = shop.providers
+    entry = shop.join("Ivy Served", bob["id"])
+    shop.staff.patch(f"/api/v1/queue/{entry['id']}", {"status": "IN_SERVICE"})
+    booked = shop.book(bob["id"], "Jon Booked", "23:30")
+    admin = server.client("admin")
+    assert admin.delete(f"/api/v1/providers/{bob['id']}").status == 200
+    staff = open_staff(pages, shop, size="tablet")
+    card = staff.locator(f'#serving > .card[data-id="{entry["id"]}"] .meta')
+    card.filter(has_text="Bob Barber").wait_for(timeout=5000)
+    appt = staff.locator(f'#appts > [data-appointment-id="{booked["id"]}"] .meta')
+    appt.filter(has_text="Bob Barber").wait_for(timeout=5000)
+    assert f"#{bob['id']}" not in staff.text_content("#app")
+    # Nobody is sent to a retired provider: the pickers offer only Alice.
+    for select in ("#chair", "#view", "#walkin-provider"):
+        names = staff.eval_on_selector_all(f"{select} option", "os => os.map(o => o.value)")
+        assert names == ["", str(alice["id"])], (select, names)
+    assert pages.problems(staff) == {}
+
+
+@pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_staff_shows_the_appliances_clock_not_the_devices(server, pages, size):
+    shop = new_shop(server)
+    admin = server.client("admin")
+    assert admin.patch(f"/api/v1/shops/{shop.id}", {"timezone": "Asia/Tokyo"}).status == 200
+    # The device thinks it is in New York: its own clock reads 13 or 14 hours earlier.
+    ctx = pages.context(size, timezone_id="America/New_York")
+    staff = open_staff(pages, shop, context=ctx)
+    staff.wait_for_function("() => !!document.querySelector('#clock').dataset.serverTime")
+
+    def shown() -> datetime:
+        wall = staff.get_attribute("#clock", "data-server-time")
+        return datetime.fromisoformat(wall).replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    assert abs((shown() - now).total_seconds()) < 90, (shown(), now)
+    text = staff.text_content("#clock")
+    assert text and text == staff.evaluate("() => document.querySelector('#clock').textContent")
+    expected = {now.strftime("%-I:%M"), shown().strftime("%-I:%M")}
+    assert any(e in text for e in expected), (text, expected)
+    assert staff.is_visible("#clock")
+    shot(staff, f"staff-day-clock-{size}")
+    assert pages.problems(staff) == {}
