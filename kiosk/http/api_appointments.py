@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 
@@ -26,6 +27,8 @@ from kiosk.services import appointments, views
 
 log = logging.getLogger(__name__)
 
+LOCAL_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
 
 async def list_appointments(request: web.Request) -> web.Response:
     principal = principal_of(request)
@@ -42,13 +45,27 @@ async def list_appointments(request: web.Request) -> web.Response:
     return json_response(render(found, audience_of(request)))
 
 
+def _date(body: dict, required: bool = True) -> str | None:
+    day = v.text(body, "date", required=required, max_len=10)
+    if day is not None and not clock.is_date(day):
+        raise InvalidField("date", "must be a date as YYYY-MM-DD")
+    return day
+
+
+def _local_time(body: dict) -> str | None:
+    """`time`: "09:30" on the shop's clock, for a person booking at the shop."""
+    local_time = v.text(body, "time", required=False, max_len=5)
+    if local_time is not None and not LOCAL_TIME.fullmatch(local_time):
+        raise InvalidField("time", "must be a time of day as HH:MM (24-hour), like 09:30")
+    return local_time
+
+
 async def create_appointment(request: web.Request) -> web.Response:
     require(principal_of(request), "staff")
     body = await body_of(request)
     provider_id = v.integer(body, "provider_id")
-    day = v.text(body, "date", max_len=10)
-    if not clock.is_date(day):
-        raise InvalidField("date", "must be a date as YYYY-MM-DD")
+    day = _date(body)
+    local_time = _local_time(body)
     slot = v.integer(body, "slot", required=False, nullable=True, maximum=1000)
     starts_at = v.text(body, "starts_at", required=False, max_len=40, nullable=True)
     if starts_at is not None and not clock.is_datetime(starts_at):
@@ -56,6 +73,8 @@ async def create_appointment(request: web.Request) -> web.Response:
             "starts_at",
             "must be an ISO-8601 date and time with its UTC offset, like 2026-11-22T09:30:00+01:00",
         )
+    if starts_at is not None and local_time is not None:
+        raise InvalidField("time", "give starts_at or time, not both")
     customer_id = v.integer(body, "customer_id", required=False, nullable=True)
     patient = None
     if customer_id is None:
@@ -82,6 +101,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         starts_at,
         patient,
         customer_id,
+        local_time,
         status=201,
     )
 
@@ -90,7 +110,20 @@ async def patch_appointment(request: web.Request) -> web.Response:
     require(principal_of(request), "staff")
     appointment_id = path_id(request, "appointment_id")
     body = await body_of(request)
-    v.only_known(body, {"status"})
+    v.only_known(body, {"status", "provider_id", "date", "time"})
+    if "status" not in body and body:
+        # A move: another provider, date or time of day (SPEC §9, staff on /staff).
+        return await write(
+            request,
+            appointments.move_appointment,
+            ctx_of(request),
+            appointment_id,
+            v.integer(body, "provider_id", required=False),
+            _date(body, required=False),
+            _local_time(body),
+        )
+    if len(body) > 1:
+        raise InvalidField("status", "change the status on its own, not with a move")
     status = v.choice(
         body, "status", ("confirmed", "in_progress", "completed", "cancelled", "no_show")
     )

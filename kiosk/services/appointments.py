@@ -7,13 +7,14 @@ from typing import Any
 from peewee import fn
 
 from kiosk.domain import tickets
-from kiosk.domain.clock import shop_today
+from kiosk.domain.clock import instant, local_stamp, shop_today, shop_zone
 from kiosk.domain.errors import Conflict, InvalidField, InvalidTransition, NotFound
 from kiosk.domain.tickets import OPEN
 from kiosk.domain.topics import topics_for_appointment, topics_for_queue
 from kiosk.services.context import Ctx, append_event
 from kiosk.services.line import bump_version, new_entry, transition
 from kiosk.services.rows import (
+    active_provider,
     appointment_dict,
     appointment_rows,
     customer_dict,
@@ -52,6 +53,25 @@ def list_appointments(
     )
 
 
+def _booked(provider_id: int, day: str):
+    return Appointment.select().where(
+        (Appointment.provider == provider_id)
+        & (Appointment.date == day)
+        & (Appointment.status != "cancelled")
+    )
+
+
+def _next_slot(provider_id: int, day: str) -> int:
+    return (_booked(provider_id, day).select(fn.MAX(Appointment.slot)).scalar() or 0) + 1
+
+
+def at_local_time(shop, day: str, local_time: str) -> str:
+    """ "09:30" on a date, in the shop's zone with the offset of that day: staff book
+    by the shop's clock, and a booking across a daylight-saving change keeps it."""
+    hour, minute = (int(part) for part in local_time.split(":"))
+    return local_stamp(shop.timezone, day, hour, minute)
+
+
 def book(
     ctx: Ctx,
     provider_id: int,
@@ -60,11 +80,14 @@ def book(
     starts_at: str | None,
     patient: dict[str, Any] | None,
     customer_id: int | None,
+    local_time: str | None = None,
 ) -> Outcome:
     provider = Provider.get_or_none((Provider.id == provider_id) & Provider.active)
     if provider is None:
         raise InvalidField("provider_id", f"no active provider {provider_id}")
     shop = get_shop(provider.shop_id)
+    if local_time is not None:
+        starts_at = at_local_time(shop, day, local_time)
     if customer_id is not None:
         customer = Customer.get_or_none(Customer.id == customer_id)
         if customer is None:
@@ -72,13 +95,9 @@ def book(
     else:
         assert patient is not None
         customer = Customer.create(**patient)
-    taken = Appointment.select().where(
-        (Appointment.provider == provider.id)
-        & (Appointment.date == day)
-        & (Appointment.status != "cancelled")
-    )
+    taken = _booked(provider.id, day)
     if slot is None:
-        slot = (taken.select(fn.MAX(Appointment.slot)).scalar() or 0) + 1
+        slot = _next_slot(provider.id, day)
     elif taken.where(Appointment.slot == slot).exists():
         raise Conflict(
             f"slot {slot} of {day} is already booked with this provider",
@@ -194,3 +213,48 @@ def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
         version=version,
     )
     return Outcome({**body, "claim": claim}, (event,))
+
+
+MOVABLE = ("scheduled", "confirmed")
+
+
+def move_appointment(
+    ctx: Ctx,
+    appointment_id: int,
+    provider_id: int | None,
+    day: str | None,
+    local_time: str | None,
+) -> Outcome:
+    """Move a booking to another provider, date or time (staff on /staff, SPEC §9).
+    Once checked in it has a ticket in the line, and moving it would strand that."""
+    appointment = _appointment(appointment_id)
+    if appointment.status not in MOVABLE:
+        raise Conflict(
+            f"a {appointment.status} appointment cannot be moved",
+            {"status": appointment.status, "allowed": list(MOVABLE)},
+        )
+    shop = get_shop(appointment.shop_id)
+    before = {
+        "provider_id": appointment.provider_id,
+        "date": appointment.date,
+        "starts_at": appointment.starts_at,
+    }
+    provider = active_provider(shop, provider_id)
+    new_provider = provider.id if provider else appointment.provider_id
+    new_day = day or appointment.date
+    if local_time is None and new_day != appointment.date and appointment.starts_at:
+        # Another day, same time of day on the shop's clock.
+        local_time = instant(appointment.starts_at).astimezone(shop_zone(shop)).strftime("%H:%M")
+    if local_time is not None:
+        appointment.starts_at = at_local_time(shop, new_day, local_time)
+    if (new_provider, new_day) != (appointment.provider_id, appointment.date):
+        appointment.slot = _next_slot(new_provider, new_day)
+    appointment.provider = new_provider
+    appointment.date = new_day
+    appointment.save()
+    body = appointment_dict(appointment, Customer.get_by_id(appointment.customer_id))
+    topics = topics_for_appointment(shop, before["date"]) + topics_for_appointment(shop, new_day)
+    event = append_event(
+        ctx, shop, "appointment_moved", topics, appointments=[body], previous=before
+    )
+    return Outcome(body, (event,))

@@ -60,7 +60,11 @@ class Appointments(SocketDialect):
             # The writer routed it to the queue topic iff the appointment was for the
             # shop's today when it committed (domain/topics.py).
             return f"queue:{group.topic.split(':')[1]}" in event.topics
-        return any(a.get("date") == group.variant for a in appointments)
+        # A move (appointment_moved) also leaves the date it was on.
+        moved_from = (event.data.get("previous") or {}).get("date")
+        return moved_from == group.variant or any(
+            a.get("date") == group.variant for a in appointments
+        )
 
     @staticmethod
     def _read(group: Group) -> tuple:
