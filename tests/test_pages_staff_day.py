@@ -14,7 +14,7 @@ tests/test_pages_kiosk_display.py. Waits are conditions with timeouts, never sle
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -244,4 +244,133 @@ def test_staff_shows_the_appliances_clock_not_the_devices(server, pages, size):
     assert any(e in text for e in expected), (text, expected)
     assert staff.is_visible("#clock")
     shot(staff, f"staff-day-clock-{size}")
+    assert pages.problems(staff) == {}
+
+
+# ---------------------------------------------------------------- appointments of any day
+
+
+def appointments_on(shop: Shop, day: str) -> list[dict]:
+    r = shop.staff.get(f"/api/v1/appointments?date={day}&shop_id={shop.id}")
+    assert r.status == 200, r.body
+    return r.body
+
+
+def appt_row(staff, name: str):
+    return staff.locator("#appts > .appt", has_text=name)
+
+
+def book_on_page(staff, provider: dict, day: str, hhmm: str, name: str, phone: str = "") -> None:
+    staff.click("#book-open")
+    staff.locator("#book-form").wait_for(timeout=3000)
+    staff.select_option("#book-provider", str(provider["id"]))
+    staff.fill("#book-date", day)
+    staff.fill("#book-time", hhmm)
+    if name:
+        staff.fill("#book-name", name)
+    if phone:
+        staff.fill("#book-phone", phone)
+    staff.click("#book-save")
+
+
+def in_menu(staff, name: str, action: str) -> None:
+    row = appt_row(staff, name)
+    row.locator("details.more > summary").click()
+    row.locator(f'[data-action="{action}"]').click()
+
+
+@pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_staff_book_move_and_cancel_appointments_of_any_day(server, pages, size):
+    shop = new_shop(server)
+    bob, alice = shop.providers
+    staff = open_staff(pages, shop, size=size)
+    today = shop.today()
+    later = (datetime.fromisoformat(today) + timedelta(days=3)).date().isoformat()
+
+    # Today, with Bob.
+    book_on_page(staff, bob, today, "23:40", "Nora Booker", "+1 555 0101")
+    appt_row(staff, "Nora Booker").wait_for(timeout=5000)
+    assert staff.is_hidden("#book-form")
+    (nora,) = appointments_on(shop, today)
+    assert nora["provider_id"] == bob["id"] and nora["starts_at"].startswith(f"{today}T23:40")
+    assert nora["customer"]["phone"] == "+1 555 0101"
+    assert "11:40" in appt_row(staff, "Nora Booker").locator(".appt-time").text_content()
+
+    # Another day: the panel goes to that day and shows it there.
+    book_on_page(staff, bob, later, "09:15", "Otto Later")
+    appt_row(staff, "Otto Later").wait_for(timeout=5000)
+    assert staff.input_value("#appts-date") == later
+    assert staff.text_content("#appts-title").startswith("Appointments · ")
+    assert staff.is_hidden('#appts [data-action="checkin"]')  # not today: no check-in
+    (otto,) = appointments_on(shop, later)
+    # A booking made on another screen for that day shows at once (its own socket).
+    shop.staff.post(
+        "/api/v1/appointments",
+        {
+            "provider_id": alice["id"],
+            "date": later,
+            "time": "08:00",
+            "patient": {"name": "Pia Phone"},
+        },
+    )
+    appt_row(staff, "Pia Phone").wait_for(timeout=5000)
+    shot(staff, f"staff-day-appointments-later-{size}")
+
+    # Move Otto to Alice at 10:45, then to today.
+    in_menu(staff, "Otto Later", "appt-move")
+    assert staff.input_value("#book-time") == "09:15" and staff.is_hidden("#book-name")
+    staff.select_option("#book-provider", str(alice["id"]))
+    staff.fill("#book-time", "10:45")
+    shot(staff, f"staff-day-appointment-move-{size}")
+    staff.click("#book-save")
+    appt_row(staff, "Otto Later").filter(has_text="Alice Cutter").wait_for(timeout=5000)
+    moved = next(a for a in appointments_on(shop, later) if a["id"] == otto["id"])
+    assert moved["provider_id"] == alice["id"] and moved["starts_at"][11:16] == "10:45"
+    in_menu(staff, "Otto Later", "appt-move")
+    staff.fill("#book-date", today)
+    staff.click("#book-save")
+    staff.wait_for_function(
+        "day => document.querySelector('#appts-date').value === day", arg=today, timeout=5000
+    )
+    appt_row(staff, "Otto Later").wait_for(timeout=5000)
+    assert [a["id"] for a in appointments_on(shop, later)] != [otto["id"]]
+
+    # Cancel Nora: a second press confirms.
+    in_menu(staff, "Nora Booker", "appt-cancel")
+    sure = appt_row(staff, "Nora Booker").locator('[data-action="appt-cancel"]')
+    assert sure.text_content() == "Yes, cancel it"
+    assert appointments_on(shop, today)[0]["status"] == "scheduled"  # not yet
+    sure.click()
+    appt_row(staff, "Nora Booker").wait_for(state="detached", timeout=5000)
+    assert next(a for a in appointments_on(shop, today) if a["id"] == nora["id"])["status"] == (
+        "cancelled"
+    )
+    shot(staff, f"staff-day-appointments-today-{size}")
+    assert pages.problems(staff) == {}
+
+
+def test_booking_errors_are_catalog_sentences(server, pages):
+    shop = new_shop(server)
+    bob, _ = shop.providers
+    staff = open_staff(pages, shop, size="phone")
+    book_on_page(staff, bob, shop.today(), "10:00", "")
+    error = staff.locator("#book-error")
+    error.wait_for(timeout=3000)
+    assert error.text_content() == (
+        "The appointment could not be booked. Enter the customer’s name."
+    )
+    staff.fill("#book-name", "Quinn Late")
+    # The provider retires while the form is open: the server refuses, the form says why.
+    assert server.client("admin").delete(f"/api/v1/providers/{bob['id']}").status == 200
+    staff.click("#book-save")
+    staff.wait_for_function(
+        "() => document.querySelector('#book-error').textContent.includes('no longer')",
+        timeout=5000,
+    )
+    assert error.text_content() == (
+        "The appointment could not be booked. That provider no longer takes appointments."
+    )
+    assert not staff.is_hidden("#book-form")
+    shot(staff, "staff-day-booking-error-phone")
+    assert appointments_on(shop, shop.today()) == []
     assert pages.problems(staff) == {}

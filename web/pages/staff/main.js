@@ -12,6 +12,7 @@ import { fillProviderPickers, remembered } from "./pickers.js";
 import { joined, redrawJoins } from "./joins.js";
 import { mountClock } from "/lib/clock.js";
 import "./actions.js";
+import "./bookings.js";
 import "./reorder.js";
 import { startForShop, onChange, t } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";

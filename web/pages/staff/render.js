@@ -5,6 +5,9 @@ import { t, formatNumber } from "/lib/i18n.js";
 import { S, callTarget } from "./state.js";
 import { providerLabel } from "./data.js";
 import { activeProviders, optionsFor } from "./pickers.js";
+import { renderAppointments, onAppointmentsChanged } from "./appointments.js";
+
+onAppointmentsChanged(() => { if (S.queue) render(); });
 
 // ------------------------------------------------------------------ rendering
 
@@ -156,41 +159,4 @@ function cardSince([justNow, ago], iso) {
   const minutes = minutesSince(iso);
   if (minutes === null) return null;
   return minutes < 1 ? t(justNow) : t(ago, { duration: since(iso) });
-}
-
-function renderAppointments() {
-  const block = S.queue.appointments_today || { appointments: [] };
-  const all = (block.appointments || []).filter((a) => a.status !== "cancelled");
-  const list = all.filter((a) => S.view == null || a.provider_id === S.view)
-    .sort((a, b) => String(a.starts_at || "").localeCompare(String(b.starts_at || "")) || (a.slot ?? 0) - (b.slot ?? 0));
-  const done = list.filter((a) => ["checked_in", "in_progress", "completed"].includes(a.status)).length;
-  setText($("appts-count"), list.length ? t("staff.appts.count", { done, count: list.length }) : "");
-  syncList($("appts"), list, (a) => a.id, createAppt, updateAppt);
-  $("appts-empty").hidden = list.length > 0;
-}
-
-function createAppt(a) {
-  return h("li", { class: "appt", dataset: { appointmentId: String(a.id) } },
-    h("span", { class: "appt-time" }),
-    h("span", { class: "who" }, h("span", {}, h("span", { class: "name" }), h("span", { class: "badge" })), h("span", { class: "meta" })),
-    actionButton("staff.button.checkin", "checkin", "primary small"));
-}
-
-function updateAppt(li, a) {
-  const entry = a.queue_entry_id && S.queue.queue_items.find((e) => e.id === a.queue_entry_id);
-  setText(li.querySelector(".appt-time"), clockTime(a.starts_at) || (a.slot != null ? t("staff.appts.slot", { slot: a.slot }) : ""));
-  setText(li.querySelector(".name"), a.customer ? a.customer.name : "");
-  setText(li.querySelector(".meta"), [
-    S.view == null ? providerLabel(a.provider_id) : null,
-    entry && entry.position_in_queue && entry.status === "CHECKED_IN"
-      ? t("staff.appts.inLine", { ticket: entry.ticket, position: entry.position_in_queue })
-      : entry ? entry.ticket : null,
-  ].filter(Boolean).join(" · "));
-  const badge = li.querySelector(".badge");
-  setText(badge, statusLabel(a.status));
-  badge.dataset.status = a.status;
-  li.dataset.status = a.status;
-  const canCheckIn = ["scheduled", "confirmed"].includes(a.status);
-  li.querySelector('[data-action="checkin"]').hidden = !canCheckIn;
-  badge.hidden = canCheckIn && a.status === "scheduled";   // the button says it all
 }

@@ -20,6 +20,8 @@ export const S = {
   drag: null,             // {full, slots, version} while a drag is going on
   saving: false,          // a reorder is on its way to the server
   parked: null,           // a queue body that arrived during a drag / save
+  apptDay: null,          // the day the appointments panel shows (YYYY-MM-DD), null = today
+  otherDay: null,         // that day's appointments (null until they arrive)
   rooms: null,            // the notifications socket
   me: null,               // the signed-in person (a PIN session), for the Log out title
 };
