@@ -90,7 +90,9 @@ async def test_a_move_to_another_provider_date_and_time_is_one_event_both_dates_
         await old_date.close()
         await new_date.close()
     trail = await ok(server, "GET", f"{API}/audit?limit=5", role="admin")
-    assert [e["type"] for e in trail if e["seq"] >= moved["seq"]] == ["appointment_moved"]
+    logged = [e for e in trail if e["seq"] >= moved["seq"]]
+    assert [e["type"] for e in logged] == ["appointment_moved"]
+    assert logged[0]["summary"] == f"appointment {booked['id']} moved to {later}T11:15:00+01:00"
 
     # Another day only: the same time on the shop's clock.
     again = await ok(server, "PATCH", f"{API}/appointments/{booked['id']}", {"date": "2027-07-01"})

@@ -101,6 +101,15 @@ def test_each_device_calls_for_its_own_chair_and_the_tv_names_it(server, pages):
     tv.shot("staff-day-tv-called-for-alex")
     assert tv.look()["active"] is False  # the TV was never touched
 
+    # Calling one ticket out of order from Sam's device sends that customer to Sam too.
+    third = shop.join("Cy Third", alex["id"])
+    row = at_sam.locator(f'#waiting > .row[data-id="{third["id"]}"]')
+    row.locator('[data-action="call"]').click()
+    wait_until(lambda: shop.entry(third["id"])["status"] == "CALLED", timeout=5, message="call")
+    assert shop.entry(third["id"])["provider_id"] == sam["id"]
+    said = wait_spoken(tv, 3)
+    assert said[2] == f"Ticket {spoken_ticket(third['ticket'])}, Cy T., Sam Shears", said
+
     # The choice belongs to the device: it is still there after a reload.
     at_sam.reload()
     at_sam.wait_for_function("() => window.__staff && window.__staff.queue !== null")
@@ -160,7 +169,7 @@ def uncovered(staff) -> bool:
     return bool(seen) and all(seen)
 
 
-@pytest.mark.parametrize("size", ["tablet", "phone"])
+@pytest.mark.parametrize("size", ["tablet", "phone", "tv"])
 def test_a_burst_of_joins_is_one_notice_that_covers_no_button(server, pages, size):
     shop = new_shop(server)
     shop.join("Early Bird")
@@ -222,7 +231,7 @@ def test_a_retired_provider_keeps_their_name_on_staff(server, pages):
     assert pages.problems(staff) == {}
 
 
-@pytest.mark.parametrize("size", ["tablet", "phone"])
+@pytest.mark.parametrize("size", ["tablet", "phone", "tv"])
 def test_staff_shows_the_appliances_clock_not_the_devices(server, pages, size):
     shop = new_shop(server)
     admin = server.client("admin")

@@ -28,6 +28,9 @@ def summary(event: eventlog.Event) -> str:
     entries = data.get("entries") or []
     if event.type == "queue_reordered":
         return _reorder_summary(data)
+    if event.type == "appointment_moved" and data.get("appointments"):
+        a = data["appointments"][0]
+        return f"appointment {a.get('id')} moved to {a.get('starts_at') or a.get('date')}"
     if event.type == "queue_announced" and entries:
         return f"{entries[0].get('ticket')} {entries[0].get('full_name')} called again"
     if entries:
