@@ -181,8 +181,11 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
     assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]  # every step ran
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "PRAGMA foreign_key_check") == []
-    # Old rows are all still there, unchanged.
-    assert query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id") == old_entries
+    # Old rows are all still there, unchanged; v6 gave each ticket no service, no
+    # priority and no estimate told at join (none was kept then).
+    upgraded = query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id")
+    assert [row[: len(old_entries[0])] for row in upgraded] == old_entries
+    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None)] * 2
     # event_topic was back-filled from the old events' JSON topics, and new events
     # are indexed as they are written.
     expected = {(topic, seq) for seq, topics in old_events for topic in orjson.loads(topics)}
