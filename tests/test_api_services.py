@@ -432,8 +432,15 @@ def test_priority_is_never_shown_to_a_display(server, role):
     shown = item(get_queue(server, shop["id"], role=role), marked["id"])
     assert shown["priority"] is None
     assert item(get_queue(server, shop["id"]), marked["id"])["priority"] is True
-    # The customer's own ticket page is a display too (a phone may be shared).
+    # The customer's own ticket page is a display too (a phone may be shared); it names
+    # the service.
+    mine = server.client().get(f"{API}/tickets/{marked['claim']}").body
+    assert mine["priority"] is None and mine["service_name"] is None
     assert join(server.client("kiosk"), shop["id"])["priority"] is None
+    service = new_service(server, shop["id"], "Flu shot", 5)
+    shot = join(server.client("kiosk"), shop["id"], service_id=service["id"])
+    mine = server.client().get(f"{API}/tickets/{shot['claim']}").body
+    assert (mine["service_id"], mine["service_name"]) == (service["id"], "Flu shot")
 
 
 # ---------------------------------------------------------------- honest waits
@@ -475,3 +482,21 @@ def test_a_service_only_one_provider_does_waits_for_that_provider(server):
     assert 55 <= waiting["estimated_wait_minutes"] <= 60
     assert waiting["estimated_wait_range"] is None
     assert other["id"] != colourist["id"]
+
+
+def test_a_service_whose_providers_all_retired_is_anyones(server):
+    shop = new_shop(server)
+    leaving, staying, gone = (new_provider(server, shop["id"]) for _ in range(3))
+    admin = server.client("admin")
+    assert admin.delete(f"{API}/providers/{gone['id']}").status == 200
+    only_theirs = new_service(server, shop["id"], "Perm", 90, provider_ids=[leaving["id"]])
+    ticket = join(server.client("kiosk"), shop["id"], service_id=only_theirs["id"])
+    expect_error(call_next(server, shop["id"], staying["id"]), 404, "not_found")
+    assert admin.delete(f"{API}/providers/{leaving['id']}").status == 200
+    # Nobody left who offers it: its tickets must not wait forever.
+    assert call_next(server, shop["id"], staying["id"]).body["id"] == ticket["id"]
+    # A form sending back the whole list may name the retired; a new retired id is refused.
+    url = f"{API}/services/{only_theirs['id']}"
+    kept = admin.patch(url, {"provider_ids": [leaving["id"], staying["id"]]})
+    assert kept.status == 200, kept.raw
+    expect_field_error(admin.patch(url, {"provider_ids": [gone["id"]]}), "provider_ids")

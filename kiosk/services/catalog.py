@@ -40,8 +40,14 @@ def _service(service_id: int) -> Service:
 
 
 def offers(service: Service, provider_id: int | None) -> bool:
-    """Whether a provider does this service (nobody in particular: anyone may)."""
-    return provider_id is None or not service.provider_ids or provider_id in service.provider_ids
+    """Whether a provider does this service (nobody in particular: anyone may). A service
+    whose providers have all retired is anyone's, or its tickets would wait forever."""
+    if provider_id is None or not service.provider_ids:
+        return True
+    still_here = Provider.select(Provider.id).where(
+        Provider.id.in_(service.provider_ids) & Provider.active
+    )
+    return provider_id in service.provider_ids or not still_here.exists()
 
 
 def active_service(
@@ -69,13 +75,17 @@ def only_service(shop: Shop) -> int | None:
     return ids[0][0] if len(ids) == 1 else None
 
 
-def _check(shop: Shop, fields: dict[str, Any], service_id: int | None = None) -> None:
-    provider_ids = fields.get("provider_ids")
+def _check(shop: Shop, fields: dict[str, Any], service: Service | None = None) -> None:
+    # Only those newly named must be active: a form sending back the whole list may
+    # still hold a provider who retired since.
+    provider_ids = set(fields.get("provider_ids") or ()) - set(
+        service.provider_ids if service else ()
+    )
     if provider_ids:
         known = {
             p.id
             for p in Provider.select(Provider.id).where(
-                (Provider.shop == shop.id) & Provider.active & Provider.id.in_(provider_ids)
+                (Provider.shop == shop.id) & Provider.active & Provider.id.in_(sorted(provider_ids))
             )
         }
         missing = sorted(set(provider_ids) - known)
@@ -87,7 +97,7 @@ def _check(shop: Shop, fields: dict[str, Any], service_id: int | None = None) ->
             (Service.shop == shop.id)
             & Service.active
             & (Service.name == name)
-            & (Service.id != (service_id or 0))
+            & (Service.id != (service.id if service else 0))
         )
         if same.exists():
             raise Conflict(
@@ -115,7 +125,7 @@ def update_service(ctx: Ctx, service_id: int, changes: dict[str, Any]) -> Outcom
     shop = get_shop(service.shop_id)
     # Bringing a service back must not make two active services of one name.
     name = changes.get("name") or (service.name if changes.get("active") else None)
-    _check(shop, {**changes, "name": name}, service.id)
+    _check(shop, {**changes, "name": name}, service)
     if "provider_ids" in changes:
         changes = {**changes, "provider_ids": sorted(set(changes["provider_ids"]))}
     for key, value in changes.items():

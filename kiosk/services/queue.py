@@ -1,4 +1,4 @@
-"""Queue use cases: join, call, start, complete, leave, move, reorder."""
+"""Queue use cases: join, call, start, complete, leave, move, transfer, priority, reorder."""
 
 from __future__ import annotations
 
@@ -277,10 +277,16 @@ def ticket_by_claim(claim: str) -> dict[str, Any]:
         if entry.provider_id
         else None
     )
+    service_name = (
+        Service.select(Service.name).where(Service.id == entry.service_id).scalar()
+        if entry.service_id
+        else None
+    )
     wait = estimate_of(shop, entry.id) if entry.status == CHECKED_IN else None
     return {
         **entry_dict(entry, wait, phone_of(entry)),
         "provider_name": provider_name,
+        "service_name": service_name,
         "shop_name": shop.name,
     }
 
