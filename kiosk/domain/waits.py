@@ -133,11 +133,10 @@ class Shop:
 _Key = tuple[int | None, int | None, int | None]
 
 
-def _group_of(shop: Shop, ticket: Waiting) -> _Key:
+def _group_of(shop: Shop, on_duty: frozenset[int], ticket: Waiting) -> _Key:
     """(who may serve it, which service decides who, which service decides how long).
     A preference for someone off duty, or a service only the absent offer, is
     estimated as if anyone on duty may serve it; its length stays its service's."""
-    on_duty = set(shop.on_duty)
     provider_id = ticket.provider_id if ticket.provider_id in on_duty else None
     offered = shop.offered_by.get(ticket.service_id) if ticket.service_id else None
     deciding = None if offered and not offered & on_duty else ticket.service_id
@@ -182,8 +181,9 @@ def plan(shop: Shop, line: Sequence[Waiting], serving: Iterable[Serving]) -> dic
     # Tickets grouped by what they ask for; within a group, in line order. A provider
     # looks only at the heads of the groups they may serve.
     groups: dict[_Key, deque[tuple[int, int]]] = {}
+    on_duty = frozenset(shop.on_duty)
     for index, ticket in enumerate(line):
-        groups.setdefault(_group_of(shop, ticket), deque()).append((index, ticket.id))
+        groups.setdefault(_group_of(shop, on_duty, ticket), deque()).append((index, ticket.id))
     servable = {
         pid: [key for key in groups if shop.may_serve(pid, Waiting(0, key[0], key[1]))]
         for pid in timelines
@@ -192,15 +192,19 @@ def plan(shop: Shop, line: Sequence[Waiting], serving: Iterable[Serving]) -> dic
     frees = [(t.free_at, order[pid], pid) for pid, t in timelines.items()]
     heapq.heapify(frees)
     estimates: dict[int, Estimate] = {}
+    lengths = {key: shop.length(key[2]) for key in groups}
     while frees:
         _, rank, pid = heapq.heappop(frees)
-        timeline = timelines[pid]
-        ready = [key for key in servable[pid] if groups[key]]
-        if not ready:
+        # The group whose head stands first in line (a join costs O(line), so no lambdas).
+        key, first = None, len(line)
+        for candidate in servable[pid]:
+            waiting = groups[candidate]
+            if waiting and waiting[0][0] < first:
+                key, first = candidate, waiting[0][0]
+        if key is None:
             continue  # nothing left this provider may take
-        key = min(ready, key=lambda k: groups[k][0][0])
-        _, ticket_id = groups[key].popleft()
-        estimates[ticket_id] = _rounded(timeline, timeline.free_at == 0)
-        timeline.add(shop.length(key[2]))
+        timeline = timelines[pid]
+        estimates[groups[key].popleft()[1]] = _rounded(timeline, timeline.free_at == 0)
+        timeline.add(lengths[key])
         heapq.heappush(frees, (timeline.free_at, rank, pid))
     return estimates
