@@ -209,3 +209,12 @@ def test_range_is_null_on_a_guess_and_rounded_around_the_estimate_on_history():
         low, high = estimate.range
         assert low <= estimate.minutes <= high
         assert low % 5 == 0 and high % 5 == 0 and high > low
+
+
+def test_one_ticket_s_estimate_is_the_same_as_in_the_whole_plan():
+    facts = shop(on_duty=[1, 2], offered_by={7: frozenset({1})}, s7=Length(40.0))
+    line = line_of((None, 7), (2, None), (None, None), (None, 7), (1, None))
+    serving = [Serving(1, None, 3.0)]
+    whole = plan(facts, line, serving)
+    for ticket in line:
+        assert plan(facts, line, serving, only=ticket.id) == {ticket.id: whole[ticket.id]}

@@ -159,8 +159,11 @@ def _rounded(timeline: _Timeline, start_free: bool) -> Estimate:
     return Estimate(minutes, timeline.free_at, span)
 
 
-def plan(shop: Shop, line: Sequence[Waiting], serving: Iterable[Serving]) -> dict[int, Estimate]:
-    """Every waiting ticket's estimate, `line` in position order."""
+def plan(
+    shop: Shop, line: Sequence[Waiting], serving: Iterable[Serving], only: int | None = None
+) -> dict[int, Estimate]:
+    """Every waiting ticket's estimate, `line` in position order; or `only` that one's
+    (the replay stops there: a join asks for its own on every ticket)."""
     timelines = {pid: _Timeline(pid) for pid in shop.on_duty} or {None: _Timeline(None)}
     # Those with a known provider first: only then is it known who is free.
     for ticket in sorted(serving, key=lambda t: t.provider_id is None):
@@ -204,7 +207,11 @@ def plan(shop: Shop, line: Sequence[Waiting], serving: Iterable[Serving]) -> dic
         if key is None:
             continue  # nothing left this provider may take
         timeline = timelines[pid]
-        estimates[groups[key].popleft()[1]] = _rounded(timeline, timeline.free_at == 0)
+        ticket_id = groups[key].popleft()[1]
+        if only is None or ticket_id == only:
+            estimates[ticket_id] = _rounded(timeline, timeline.free_at == 0)
+            if ticket_id == only:
+                break
         timeline.add(lengths[key])
         heapq.heappush(frees, (timeline.free_at, rank, pid))
     return estimates

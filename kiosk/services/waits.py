@@ -70,7 +70,7 @@ def _elapsed(entry: dict[str, Any], now) -> float | None:
 
 
 def estimates(
-    shop: Shop, line: list[dict[str, Any]], busy: list[dict[str, Any]]
+    shop: Shop, line: list[dict[str, Any]], busy: list[dict[str, Any]], only: int | None = None
 ) -> dict[int, waits.Estimate]:
     """Every waiting entry's estimate; `line` in position order, `busy` the entries
     called or in service (each a dict with id, provider_id, service_id, status,
@@ -81,6 +81,7 @@ def estimates(
         facts,
         [waits.Waiting(e["id"], e["provider_id"], e["service_id"]) for e in line],
         [waits.Serving(e["provider_id"], e["service_id"], _elapsed(e, now)) for e in busy],
+        only,
     )
 
 
@@ -117,4 +118,4 @@ def open_lean(shop: Shop) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 def estimate_of(shop: Shop, entry_id: int) -> waits.Estimate | None:
     """One waiting entry's estimate, the same as the display shows (None: not waiting)."""
-    return estimates(shop, *open_lean(shop)).get(entry_id)
+    return estimates(shop, *open_lean(shop), only=entry_id).get(entry_id)
