@@ -1,5 +1,6 @@
-"""Honest waits from a shop's real history (SPEC §10), through the real use cases on a
-real SQLite file: which recorded services count, per service, and when a range is given.
+"""What the line remembers (SPEC §10), through the real use cases on a real SQLite file:
+which recorded services count for a wait, per service, and when a range is given; and
+the count of normal calls since the last priority one that the "ratio:N" rule reads.
 
 The history is written as the appliance would have written it (completed tickets with
 their start and end stamps); the joins and the display go through `kiosk.services`.
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from kiosk.services import catalog, queue, shops, views
 from kiosk.services.context import sql
+from kiosk.services.line import normal_calls_since_priority
+from kiosk.services.rows import get_shop
 from tests.test_properties import STAFF, SYSTEM, _service_database, _use
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -75,3 +78,27 @@ def test_a_service_s_own_history_replaces_the_owner_s_guess_after_five(tmp_path:
         other, other_cut = a_shop("Elsewhere")
         _use(queue.join, STAFF, other, "Far Customer", None, other_cut, "kiosk")
         assert waits_shown(other)[-1] == (30, None)
+
+
+def test_normal_calls_since_priority_count_per_day_and_restart_on_a_priority_call(
+    tmp_path: Path,
+) -> None:
+    with _service_database(tmp_path):
+        shop_id, _ = a_shop("Tally")
+        shop = get_shop(shop_id)
+        waiting = [
+            _use(queue.join, STAFF, shop_id, f"Norma Normal{n}", None, None, "kiosk").value["id"]
+            for n in range(3)
+        ]
+        for entry_id in waiting[:2]:
+            _use(queue.update_entry, STAFF, entry_id, "CALLED", None, False)
+        assert _use(normal_calls_since_priority, shop) == 2
+        # A new day starts at 0 (SPEC §10).
+        _use(sql, "UPDATE call_tally SET day = '2000-01-01' WHERE shop_id = ?", (shop_id,))
+        assert _use(normal_calls_since_priority, shop) == 0
+        _use(queue.update_entry, STAFF, waiting[2], "IN_SERVICE", None, False)
+        assert _use(normal_calls_since_priority, shop) == 1
+        elder = _use(queue.join, STAFF, shop_id, "Ed Elder", None, None, "walk_in", None, "first")
+        assert elder.value["position_in_queue"] == 1
+        _use(queue.call_next, STAFF, shop_id, None)
+        assert _use(normal_calls_since_priority, shop) == 0
