@@ -21,6 +21,7 @@ from kiosk.http import (
     api_devices,
     api_queue,
     api_relay,
+    api_services,
     api_settings,
     api_shops,
     pages,
@@ -172,6 +173,7 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(daily_backup_ctx)
     for room in (
         api_shops,
+        api_services,
         api_queue,
         api_appointments,
         api_relay,

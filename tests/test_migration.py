@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from kiosk.config import DB_FILENAME
-from kiosk.store.schema import SCHEMA_VERSION
+from kiosk.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.kiosk_harness import Server, kiosk_cmd, make_token
 
 V1_SQL = Path(__file__).parent / "data" / "schema_v1.sql"
@@ -181,8 +181,11 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
     assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]  # every step ran
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "PRAGMA foreign_key_check") == []
-    # Old rows are all still there, unchanged.
-    assert query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id") == old_entries
+    # Old rows are all still there, unchanged; v6 gave each ticket no service, no
+    # priority and no estimate told at join (none was kept then).
+    upgraded = query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id")
+    assert [row[: len(old_entries[0])] for row in upgraded] == old_entries
+    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None)] * 2
     # event_topic was back-filled from the old events' JSON topics, and new events
     # are indexed as they are written.
     expected = {(topic, seq) for seq, topics in old_events for topic in orjson.loads(topics)}
@@ -275,3 +278,59 @@ def test_a_newer_database_is_refused_in_plain_words(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "newer" in result.stderr
     assert "Traceback" not in result.stderr, result.stderr[-1500:]
+
+
+def build_v5(data_dir: Path) -> Path:
+    """A file of the release before services (schema v5): v1 brought up by the frozen
+    steps 2 to 5, as an appliance of that release left it."""
+    path = build_v1(data_dir)
+    con = sqlite3.connect(path)
+    try:
+        for step in range(2, 6):
+            with con:
+                for statement in MIGRATIONS[step]:
+                    con.execute(statement)
+                con.execute(f"PRAGMA user_version = {step}")
+    finally:
+        con.close()
+    return path
+
+
+def test_server_upgrades_a_v5_database_to_services_and_priority(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    path = build_v5(data_dir)
+    assert "service" not in tables(path)
+    srv = Server(data_dir).start()
+    try:
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        ada = item_of(staff.get("/api/v1/shops/1/queue").body, 1)
+        # Tickets from before services: none, no priority, and no estimate kept at join.
+        assert (ada["service_id"], ada["priority"], ada["estimated_wait_at_join"]) == (
+            None,
+            False,
+            None,
+        )
+        assert ada["estimated_wait_minutes"] == 0
+        admin = srv.client("admin")
+        made = admin.post("/api/v1/shops/1/services", {"name": "Cut", "minutes": 20})
+        assert made.status == 201, made.body
+        joined = staff.post(
+            "/api/v1/shops/1/queue",
+            {"full_name": "Alan Turing", "service_id": made.body["id"], "priority": True},
+        )
+        assert joined.status == 201, joined.body
+        assert joined.body["position_in_queue"] == 1 and joined.body["priority"] is True
+        assert joined.body["estimated_wait_at_join"] == joined.body["estimated_wait_minutes"]
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(path, "PRAGMA foreign_key_check") == []
+    assert len(list(data_dir.glob(f"{DB_FILENAME}.v5-*.bak"))) == 1
+    fresh = schema_of(fresh_database(tmp_path / "new"))
+    assert schema_of(path) == fresh
+
+
+def item_of(queue: dict[str, Any], entry_id: int) -> dict[str, Any]:
+    return next(e for e in queue["queue_items"] if e["id"] == entry_id)

@@ -887,6 +887,6 @@ def test_event_waits_match_the_queue_display(tmp_path: Path) -> None:
         called = _use(queue.update_entry, STAFF, first["id"], CALLED, None, False)
         in_event = {e["id"]: e for e in called.events[0].data["entries"]}
         shown = {e["id"]: e for e in views.queue_snapshot(shop["id"])["queue_items"]}
-        # One chair, one customer being called ahead: half a 15-minute service.
-        assert shown[second["id"]]["estimated_wait_minutes"] == 8
-        assert in_event[second["id"]]["estimated_wait_minutes"] == 8
+        # One chair, one customer called ahead whose 15-minute service has not begun.
+        assert shown[second["id"]]["estimated_wait_minutes"] == 15
+        assert in_event[second["id"]]["estimated_wait_minutes"] == 15

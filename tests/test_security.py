@@ -434,6 +434,7 @@ def test_self_checkin_switched_off_refuses_anonymous_joins_but_not_kiosks(srv):
         "self_checkin": False,
         "display_names": "initial",
         "display_voice": True,
+        "priority_at_kiosk": False,
     }
 
 

@@ -78,6 +78,10 @@ def _walk(value: Any, audience: Audience, person: bool = False) -> Any:
         out["full_name"] = _name(out["full_name"], audience)
         if "phone" in out:
             out["phone"] = None
+    # Why a ticket has priority (age, pregnancy, disability) is nobody else's business:
+    # a TV never says which tickets have it (SPEC §10).
+    if "priority" in out:
+        out["priority"] = None
     return out
 
 

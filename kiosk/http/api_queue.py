@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from kiosk.domain import tickets
-from kiosk.domain.errors import InvalidField, NotFound, RateLimited, Unauthorized
+from kiosk.domain.errors import Forbidden, InvalidField, NotFound, RateLimited, Unauthorized
 from kiosk.domain.redaction import render
 from kiosk.http import validate as v
 from kiosk.http.requests import (
@@ -68,6 +68,8 @@ async def join_queue(request: web.Request) -> web.Response:
     phone = v.text(body, "phone", required=False, max_len=40, nullable=True)
     provider_id = v.integer(body, "provider_id", required=False, nullable=True)
     source = v.choice(body, "source", tickets.SOURCES, required=False)
+    service_id = v.integer(body, "service_id", required=False, nullable=True)
+    priority_rule = _priority_rule(request, v.boolean(body, "priority"))
     use_case = queue.join
     if at_least(principal.role, "kiosk"):
         source = source or ("walk_in" if at_least(principal.role, "staff") else "kiosk")
@@ -83,22 +85,47 @@ async def join_queue(request: web.Request) -> web.Response:
         phone,
         provider_id,
         source,
+        service_id,
+        priority_rule,
         status=201,
     )
+
+
+def _priority_rule(request: web.Request, priority: bool | None) -> str | None:
+    """The owner's rule for a join that asks for priority, None for a normal one.
+    Staff give priority; a kiosk only when the owner allows it (SPEC §10)."""
+    if not priority:
+        return None
+    current = request.app[RUNTIME].settings
+    role = principal_of(request).role
+    if not (at_least(role, "staff") or (role == "kiosk" and current.priority_at_kiosk)):
+        raise Forbidden("priority tickets are given by staff here; please ask at the desk")
+    return current.priority_rule
 
 
 async def patch_entry(request: web.Request) -> web.Response:
     require(principal_of(request), "staff")
     entry_id = path_id(request, "entry_id")
     body = await body_of(request)
-    v.only_known(body, {"status", "provider_id"})
+    v.only_known(body, {"status", "provider_id", "service_id", "priority"})
     status = v.choice(body, "status", tickets.STATUSES, required=False, upper=True)
     move = "provider_id" in body
     provider_id = v.integer(body, "provider_id", required=False, nullable=True)
-    if status is None and not move:
-        raise InvalidField("status", "give a status, a provider_id, or both")
+    service_id = v.integer(body, "service_id", required=False, nullable=True)
+    priority = v.boolean(body, "priority")
+    if status is None and not move and "service_id" not in body and priority is None:
+        raise InvalidField("status", "give a status, a provider_id, a service_id or priority")
     return await write(
-        request, queue.update_entry, ctx_of(request), entry_id, status, provider_id, move
+        request,
+        queue.update_entry,
+        ctx_of(request),
+        entry_id,
+        status,
+        provider_id,
+        move,
+        service_id if "service_id" in body else queue.UNCHANGED,
+        priority,
+        request.app[RUNTIME].settings.priority_rule,
     )
 
 

@@ -6,13 +6,14 @@ from typing import Any
 
 from peewee import fn
 
-from kiosk.domain import tickets
-from kiosk.domain.clock import instant, local_stamp, shop_today, shop_zone
+from kiosk.domain import line_order, tickets
+from kiosk.domain.clock import instant, local_stamp, shop_today, shop_zone, utcnow
 from kiosk.domain.errors import Conflict, InvalidField, InvalidTransition, NotFound
 from kiosk.domain.tickets import OPEN
 from kiosk.domain.topics import topics_for_appointment, topics_for_queue
+from kiosk.services import settings
 from kiosk.services.context import Ctx, append_event
-from kiosk.services.line import bump_version, new_entry, transition
+from kiosk.services.line import appointment_position, bump_version, new_entry, transition
 from kiosk.services.rows import (
     active_provider,
     appointment_dict,
@@ -167,6 +168,8 @@ def update_appointment(ctx: Ctx, appointment_id: int, status: str) -> Outcome:
 
 
 def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
+    """A ticket for an appointment, placed by its time (SPEC §10): early or on time, it
+    goes before the first ticket for its provider expected to start after its time."""
     # The id comes in the body, so an unknown one is a bad field (422), not a 404.
     appointment = Appointment.get_or_none(Appointment.id == appointment_id)
     if appointment is None:
@@ -191,14 +194,22 @@ def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
         )
     customer = Customer.get_by_id(appointment.customer_id)
     provider = Provider.get_by_id(appointment.provider_id)
-    body, claim = new_entry(
+    provider_id = provider.id if provider.active else None
+    starts_at = instant(appointment.starts_at)
+    grace = settings.load().appointment_grace_minutes
+    placement = line_order.placement(starts_at, utcnow(), grace)
+    position = None  # late, or no time: placed like a walk-in, at the end
+    if placement in (line_order.EARLY, line_order.ON_TIME):
+        position = appointment_position(shop, provider_id, starts_at)
+    body, claim, moved = new_entry(
         shop,
         customer.id,
         customer.name,
         customer.phone,
-        provider.id if provider.active else None,
+        provider_id,
         "appointment",
         appointment.id,
+        position=position,
     )
     appointment.status = "checked_in"
     appointment.save()
@@ -208,11 +219,13 @@ def check_in(ctx: Ctx, appointment_id: int, patient_id: int | None) -> Outcome:
         shop,
         "appointment_checked_in",
         topics_for_queue(shop) + topics_for_appointment(shop, appointment.date),
-        entries=[body],
+        # The new ticket first (the dialects' new_entry), then those it went ahead of.
+        entries=[body, *entries_in_full(shop, moved)],
         appointments=[appointment_dict(appointment, customer, body["id"])],
+        placement=placement,
         version=version,
     )
-    return Outcome({**body, "claim": claim}, (event,))
+    return Outcome({**body, "claim": claim, "placement": placement}, (event,))
 
 
 MOVABLE = ("scheduled", "confirmed")

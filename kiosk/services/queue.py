@@ -1,15 +1,25 @@
-"""Queue use cases: join, call, start, complete, leave, move, reorder."""
+"""Queue use cases: join, call, start, complete, leave, move, transfer, priority, reorder."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain import tickets
 from kiosk.domain.errors import Conflict, InvalidField, NotFound, StaleVersion
+from kiosk.domain.line_order import FIRST
 from kiosk.domain.tickets import CALLED, CHECKED_IN, OPEN
 from kiosk.domain.topics import topics_for_appointment, topics_for_queue
+from kiosk.services.catalog import active_service, offers, only_service
 from kiosk.services.context import Ctx, append_event, sql
-from kiosk.services.line import bump_version, new_entry, transition, waiting_line
+from kiosk.services.line import (
+    bump_version,
+    move_forward,
+    new_entry,
+    priority_position,
+    transition,
+    waiting_line,
+)
 from kiosk.services.rows import (
     active_provider,
     appointment_dict,
@@ -21,9 +31,11 @@ from kiosk.services.rows import (
     phone_of,
 )
 from kiosk.services.views import queue_snapshot
-from kiosk.services.waits import wait_of
+from kiosk.services.waits import estimate_of
 from kiosk.store.database import Outcome
-from kiosk.store.models import Appointment, Customer, Provider, QueueEntry, Shop
+from kiosk.store.models import Appointment, Customer, Provider, QueueEntry, Service, Shop
+
+UNCHANGED = object()
 
 
 def join(
@@ -33,14 +45,30 @@ def join(
     phone: str | None,
     provider_id: int | None,
     source: str,
+    service_id: int | None = None,
+    priority_rule: str | None = None,
 ) -> Outcome:
+    """A new ticket; `priority_rule` set (the owner's rule) makes it a priority ticket."""
     shop = get_shop(shop_id)
     if provider_id is not None:
         active_provider(shop, provider_id)
+    if service_id is None:
+        service_id = only_service(shop)
+    active_service(shop, service_id, provider_id)
     customer_id = sql(
         "INSERT INTO customer (name, phone) VALUES (?, ?)", (full_name, phone)
     ).lastrowid
-    body, claim = new_entry(shop, customer_id, full_name, phone, provider_id, source)
+    body, claim, moved = new_entry(
+        shop,
+        customer_id,
+        full_name,
+        phone,
+        provider_id,
+        source,
+        service_id=service_id,
+        priority=priority_rule is not None,
+        position=priority_position(shop, priority_rule) if priority_rule else None,
+    )
     version = bump_version(shop)
     customer = {"id": customer_id, "name": full_name, "phone": phone, "age": None, "gender": None}
     event = append_event(
@@ -48,7 +76,8 @@ def join(
         shop,
         "queue_joined",
         topics_for_queue(shop),
-        entries=[body],
+        # The new ticket first (the dialects' new_entry), then those it went ahead of.
+        entries=[body, *entries_in_full(shop, moved)],
         customers=[customer],
         version=version,
     )
@@ -90,27 +119,94 @@ def _queue_outcome(
     return Outcome(body, (event,))
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a PATCH of a ticket asks for; UNCHANGED where it says nothing."""
+
+    status: str | None = None
+    provider_id: int | None | object = UNCHANGED
+    service_id: int | None | object = UNCHANGED
+    priority: bool | None = None
+
+    @property
+    def moves(self) -> bool:
+        return self.provider_id is not UNCHANGED
+
+    @property
+    def transfers(self) -> bool:
+        return self.service_id is not UNCHANGED
+
+    def kind(self) -> str:
+        """The event of the change when its status stays."""
+        if self.transfers:
+            return "queue_transferred"
+        if self.priority is not None and not self.moves:
+            return "queue_prioritized"
+        return "queue_moved"
+
+
+def _reprioritize(shop: Shop, entry: QueueEntry, priority: bool, rule: str) -> list[int]:
+    """Mark or unmark a waiting ticket. Marked, it is placed again by the rule, but
+    never further back than it already is; unmarked, it keeps its place."""
+    if priority == entry.priority:
+        return []
+    if entry.status != CHECKED_IN:
+        raise Conflict(
+            f"priority is set on a waiting ticket; this one is {entry.status}",
+            {"status": entry.status},
+        )
+    entry.priority = priority
+    if not priority:
+        return []
+    target = min(priority_position(shop, rule, without=entry.id), entry.position_in_queue)
+    return move_forward(shop, entry, target)
+
+
 def update_entry(
-    ctx: Ctx, entry_id: int, status: str | None, provider_id: int | None, move: bool
+    ctx: Ctx,
+    entry_id: int,
+    status: str | None,
+    provider_id: int | None,
+    move: bool,
+    service_id: int | None | object = UNCHANGED,
+    priority: bool | None = None,
+    rule: str = FIRST,
 ) -> Outcome:
-    """PATCH a ticket: change its status, or move it to another provider, or both."""
+    """PATCH a ticket: its status, provider (`move`), service (a transfer) or priority."""
+    changes = Changes(status, provider_id if move else UNCHANGED, service_id, priority)
     entry = entry_by_id(entry_id)
     shop = get_shop(entry.shop_id)
-    if move:
-        if entry.status not in OPEN:
-            raise Conflict(
-                f"a {entry.status} ticket is closed and cannot be moved",
-                {"status": entry.status},
-            )
+    if (changes.moves or changes.transfers) and entry.status not in OPEN:
+        raise Conflict(
+            f"a {entry.status} ticket is closed and cannot be moved",
+            {"status": entry.status},
+        )
+    provider_id = changes.provider_id if changes.moves else entry.provider_id
+    if changes.moves:
         provider = active_provider(shop, provider_id)
         entry.provider = provider.id if provider else None
-        entry.save()
+    if changes.transfers:
+        # A transfer keeps the ticket's check-in time and place in line.
+        active_service(shop, changes.service_id, provider_id)
+        entry.service = changes.service_id
+    elif changes.moves and entry.service_id is not None:
+        service = Service.get_by_id(entry.service_id)
+        if not offers(service, provider_id):
+            raise InvalidField(
+                "provider_id", f"provider {provider_id} does not offer {service.name!r} here"
+            )
     moved: list[int] = []
+    if changes.priority is not None:
+        moved = _reprioritize(shop, entry, changes.priority, rule)
+    entry.save()
     appointment = None
-    type = "queue_moved"
-    if status is not None and (status != entry.status or not move):
+    type = changes.kind()
+    status = changes.status
+    changed_else = changes.moves or changes.transfers or changes.priority is not None
+    if status is not None and (status != entry.status or not changed_else):
         # Asking for the status it already has fails here too: the client should know.
-        moved, appointment = transition(shop, entry, status)
+        closed_gap, appointment = transition(shop, entry, status)
+        moved = sorted(set(moved) | set(closed_gap))
         type = EVENT_FOR_STATUS[status]
     return _queue_outcome(ctx, shop, entry, type, moved, appointment)
 
@@ -122,7 +218,16 @@ def call_next(ctx: Ctx, shop_id: int, provider_id: int | None) -> Outcome:
         (QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN)
     )
     if provider is not None:
-        query = query.where((QueueEntry.provider == provider.id) | QueueEntry.provider.is_null())
+        # Their own tickets and anyone's, for services they offer (SPEC §10).
+        not_offered = [
+            service.id
+            for service in Service.select().where(Service.shop == shop.id)
+            if not offers(service, provider.id)
+        ]
+        query = query.where(
+            ((QueueEntry.provider == provider.id) | QueueEntry.provider.is_null())
+            & (QueueEntry.service.is_null() | QueueEntry.service.not_in(not_offered))
+        )
     entry = query.order_by(QueueEntry.position_in_queue).first()
     if entry is None:
         raise NotFound("nobody is waiting", {"shop_id": shop.id, "provider_id": provider_id})
@@ -175,9 +280,16 @@ def ticket_by_claim(claim: str) -> dict[str, Any]:
         if entry.provider_id
         else None
     )
+    service_name = (
+        Service.select(Service.name).where(Service.id == entry.service_id).scalar()
+        if entry.service_id
+        else None
+    )
+    wait = estimate_of(shop, entry.id) if entry.status == CHECKED_IN else None
     return {
-        **entry_dict(entry, wait_of(shop, entry), phone_of(entry)),
+        **entry_dict(entry, wait, phone_of(entry)),
         "provider_name": provider_name,
+        "service_name": service_name,
         "shop_name": shop.name,
     }
 

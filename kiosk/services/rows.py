@@ -10,8 +10,9 @@ from typing import Any
 from kiosk.domain.clock import instant
 from kiosk.domain.errors import InvalidField, NotFound
 from kiosk.domain.tickets import CHECKED_IN, IN_SERVICE
+from kiosk.domain.waits import Estimate
 from kiosk.services.context import sql
-from kiosk.services.waits import waits_for_line
+from kiosk.services.waits import fill_waits, range_of
 from kiosk.store.models import Appointment, Customer, Provider, QueueEntry, Shop
 
 
@@ -41,7 +42,7 @@ def customer_dict(c: Customer) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "phone": c.phone, "age": c.age, "gender": c.gender}
 
 
-def entry_dict(e: QueueEntry, wait: int | None, phone: str | None = None) -> dict[str, Any]:
+def entry_dict(e: QueueEntry, wait: Estimate | None, phone: str | None = None) -> dict[str, Any]:
     return {
         "id": e.id,
         "shop_id": e.shop_id,
@@ -58,7 +59,11 @@ def entry_dict(e: QueueEntry, wait: int | None, phone: str | None = None) -> dic
         "called_at": e.called_at,
         "started_at": e.started_at,
         "completed_at": e.completed_at,
-        "estimated_wait_minutes": wait,
+        "service_id": e.service_id,
+        "priority": bool(e.priority),
+        "estimated_wait_at_join": e.estimated_wait_at_join,
+        "estimated_wait_minutes": wait.minutes if wait else None,
+        "estimated_wait_range": range_of(wait),
     }
 
 
@@ -141,11 +146,15 @@ _ENTRY_KEYS = (
     "called_at",
     "started_at",
     "completed_at",
+    "service_id",
+    "priority",
+    "estimated_wait_at_join",
 )
 _ENTRY_SELECT = (
     "SELECT e.id, e.shop_id, e.provider_id, e.customer_id, e.full_name, c.phone, e.ticket, "
     "e.position_in_queue, e.status, e.source, e.appointment_id, e.checked_in_at, e.called_at, "
-    "e.started_at, e.completed_at FROM queue_entry AS e JOIN customer AS c ON c.id = e.customer_id"
+    "e.started_at, e.completed_at, e.service_id, e.priority, e.estimated_wait_at_join "
+    "FROM queue_entry AS e JOIN customer AS c ON c.id = e.customer_id"
 )
 
 
@@ -153,9 +162,14 @@ def entries_where(where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Entries as dicts straight from SQL: the hub reads these on every change, and
     building peewee models for them cost ten times the query."""
     rows = sql(f"{_ENTRY_SELECT} WHERE {where}", params).fetchall()
-    return [
-        {**dict(zip(_ENTRY_KEYS, row, strict=True)), "estimated_wait_minutes": None} for row in rows
-    ]
+    entries = []
+    for row in rows:
+        entry = dict(zip(_ENTRY_KEYS, row, strict=True))
+        entry["priority"] = bool(entry["priority"])
+        entry["estimated_wait_minutes"] = None
+        entry["estimated_wait_range"] = None
+        entries.append(entry)
+    return entries
 
 
 def open_entries(shop: Shop) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -192,9 +206,13 @@ def entries_in_full(shop: Shop, ids: list[int]) -> list[dict[str, Any]]:
     rows = entries_where(f"e.id IN ({', '.join('?' * len(ids))}) ORDER BY e.id", tuple(ids))
     if any(r["status"] == CHECKED_IN for r in rows):
         # The same estimate as the display's (queue_snapshot): those being served count.
-        waits = waits_for_line(shop, *open_entries(shop))
+        line, busy = open_entries(shop)
+        fill_waits(shop, line, busy)
+        waits = {e["id"]: e for e in line}
         for row in rows:
-            row["estimated_wait_minutes"] = waits.get(row["id"])
+            if row["id"] in waits:
+                row["estimated_wait_minutes"] = waits[row["id"]]["estimated_wait_minutes"]
+                row["estimated_wait_range"] = waits[row["id"]]["estimated_wait_range"]
     return rows
 
 

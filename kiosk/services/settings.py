@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.domain.clock import iso_utc, utcnow
 from kiosk.domain.errors import InvalidField
+from kiosk.domain.line_order import valid_rule
 from kiosk.security.hosts import host_entry
 from kiosk.services.context import Ctx
 from kiosk.store import eventlog
@@ -68,6 +69,11 @@ class Settings:
     # name, a reverse proxy's), each `name` or `name:port`: any other Host gets 421.
     allowed_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    # The order of the line (SPEC §10): where priority tickets go, whether the kiosk
+    # may issue them, and how late an appointment may be and still keep its time.
+    priority_rule: str = "first"
+    priority_at_kiosk: bool = False
+    appointment_grace_minutes: int = 10
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -81,6 +87,7 @@ class Settings:
             "self_checkin": self.self_checkin,
             "display_names": self.display_names,
             "display_voice": self.display_voice,
+            "priority_at_kiosk": self.priority_at_kiosk,
         }
 
 
@@ -91,7 +98,7 @@ def changed(current: Settings, changes: dict[str, Any]) -> Settings:
     for key, value in changes.items():
         if key not in known:
             raise InvalidField(key, "is not a known setting")
-        if key in ("self_checkin", "display_voice"):
+        if key in ("self_checkin", "display_voice", "priority_at_kiosk"):
             if not isinstance(value, bool):
                 raise InvalidField(key, "must be true or false")
             updates[key] = value
@@ -109,6 +116,14 @@ def changed(current: Settings, changes: dict[str, Any]) -> Settings:
             updates[key] = tuple(o.rstrip("/") for o in value)
         elif key == "allowed_hosts":
             updates[key] = _hosts(value)
+        elif key == "priority_rule":
+            if not valid_rule(value):
+                raise InvalidField(key, 'must be "first" or "ratio:N" with N from 1 to 10')
+            updates[key] = value
+        elif key == "appointment_grace_minutes":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 240:
+                raise InvalidField(key, "must be a whole number of minutes from 0 to 240")
+            updates[key] = value
         elif key == "limits":
             updates[key] = _limits(current.limits, value)
     return replace(current, **updates)

@@ -9,7 +9,7 @@ from kiosk.services import settings
 from kiosk.services.appointments import list_appointments
 from kiosk.services.context import sql
 from kiosk.services.rows import appointment_rows, entries_where, get_shop, open_entries
-from kiosk.services.waits import waits_for_line
+from kiosk.services.waits import fill_waits
 from kiosk.store import eventlog
 
 
@@ -18,9 +18,7 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
     ticket, who is being served, and today's appointments, as of `seq`."""
     shop = get_shop(shop_id)
     line, busy = open_entries(shop)
-    waits = waits_for_line(shop, line, busy)
-    for entry in line:
-        entry["estimated_wait_minutes"] = waits[entry["id"]]
+    fill_waits(shop, line, busy)
     today = shop_today(shop)
     appointments = list_appointments(today, shop.id, None)
     return {

@@ -1,128 +1,121 @@
-"""Wait estimates from a shop's recent service times (the formula is domain/waits.py)."""
+"""Wait estimates from a shop's recent service times (the rules are domain/waits.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from kiosk.domain.tickets import CHECKED_IN
-from kiosk.domain.waits import estimate_wait, typical_minutes
+import orjson
+
+from kiosk.domain import waits
+from kiosk.domain.clock import instant, utcnow
+from kiosk.domain.tickets import CHECKED_IN, IN_SERVICE
 from kiosk.services.context import sql
-from kiosk.store.models import QueueEntry, Shop
+from kiosk.store.models import Shop
 
 RECENT_SERVICES = 20
 
-
-_SERVICE_MINUTES = "(julianday(completed_at) - julianday(started_at)) * 1440"
-
-
-def _shop_minutes(shop: Shop) -> float:
-    """Typical minutes per customer in this shop, from its latest services."""
-    rows = sql(
-        f"SELECT {_SERVICE_MINUTES} FROM queue_entry WHERE shop_id = ? AND completed_at "
-        "IS NOT NULL AND status = 'COMPLETED' AND started_at IS NOT NULL "
-        "ORDER BY completed_at DESC LIMIT ?",
-        (shop.id, RECENT_SERVICES * 2),
-    ).fetchall()
-    return typical_minutes([r[0] for r in rows], shop.default_service_minutes)
+_MINUTES = "(julianday(completed_at) - julianday(started_at)) * 1440"
+_SENSIBLE = (
+    f"status = 'COMPLETED' AND started_at IS NOT NULL AND completed_at IS NOT NULL "
+    f"AND {_MINUTES} BETWEEN {waits.SHORTEST_MINUTES} AND {waits.LONGEST_MINUTES}"
+)
 
 
-def _provider_minutes(provider_id: int, shop_minutes: float) -> float:
-    rows = sql(
-        f"SELECT {_SERVICE_MINUTES} FROM queue_entry WHERE provider_id = ? AND completed_at "
-        "IS NOT NULL AND status = 'COMPLETED' AND started_at IS NOT NULL "
-        "ORDER BY completed_at DESC LIMIT ?",
-        (provider_id, RECENT_SERVICES),
-    ).fetchall()
-    return typical_minutes([r[0] for r in rows], shop_minutes)
-
-
-def _providers_on_duty(shop: Shop) -> int:
-    return sql("SELECT COUNT(*) FROM provider WHERE shop_id = ? AND active", (shop.id,)).fetchone()[
-        0
+def _recent(where: str, params: tuple[Any, ...]) -> list[float]:
+    return [
+        row[0]
+        for row in sql(
+            f"SELECT {_MINUTES} FROM queue_entry WHERE {where} AND {_SENSIBLE} "
+            "ORDER BY completed_at DESC LIMIT ?",
+            (*params, RECENT_SERVICES),
+        ).fetchall()
     ]
 
 
-def waits_for_line(
-    shop: Shop, line: list[dict[str, Any]], busy: list[dict[str, Any]]
-) -> dict[int, int]:
-    """Estimated minutes for every waiting entry of a shop's line, in one pass."""
-    shop_minutes = _shop_minutes(shop)
-    per_provider = {
-        pid: _provider_minutes(pid, shop_minutes)
-        for pid in {e["provider_id"] for e in (*line, *busy)}
-        if pid is not None
+def providers_on_duty(shop: Shop) -> list[int]:
+    """Who can serve now. The shop's active providers; schedules (SPEC §11) narrow it."""
+    return [
+        row[0]
+        for row in sql(
+            "SELECT id FROM provider WHERE shop_id = ? AND active ORDER BY id", (shop.id,)
+        ).fetchall()
+    ]
+
+
+def shop_facts(shop: Shop, needed: Iterable[int | None]) -> waits.Shop:
+    """What the estimate needs to know of the shop: who is on duty, who offers what,
+    and how long the services in `needed` typically take."""
+    offered_by: dict[int, frozenset[int]] = {}
+    guesses: dict[int, int] = {}
+    for service_id, minutes, provider_ids in sql(
+        "SELECT id, minutes, provider_ids FROM service WHERE shop_id = ?", (shop.id,)
+    ).fetchall():
+        offered_by[service_id] = frozenset(orjson.loads(provider_ids))
+        guesses[service_id] = minutes
+    lengths: dict[int | None, waits.Length] = {
+        None: waits.typical_length(_recent("shop_id = ?", (shop.id,)), shop.default_service_minutes)
     }
-    on_duty = _providers_on_duty(shop)
-    busy_by_provider: dict[int | None, int] = defaultdict(int)
-    for entry in busy:
-        busy_by_provider[entry["provider_id"]] += 1
-    ahead_by_provider: dict[int | None, int] = defaultdict(int)
-    waits: dict[int, int] = {}
-    for entry in line:  # ordered by position
-        pid = entry["provider_id"]
-        if pid is None:
-            waits[entry["id"]] = estimate_wait(
-                ahead_same_provider=sum(v for k, v in ahead_by_provider.items() if k is not None),
-                ahead_unassigned=ahead_by_provider[None],
-                busy_same_provider=sum(busy_by_provider.values()),
-                minutes_per_customer=shop_minutes,
-                providers_on_duty=on_duty,
-                assigned=False,
+    for service_id in set(needed):
+        if service_id is not None and service_id in guesses:
+            lengths[service_id] = waits.typical_length(
+                _recent("service_id = ?", (service_id,)), guesses[service_id]
             )
-        else:
-            waits[entry["id"]] = estimate_wait(
-                ahead_same_provider=ahead_by_provider[pid],
-                ahead_unassigned=ahead_by_provider[None],
-                busy_same_provider=busy_by_provider[pid],
-                minutes_per_customer=per_provider.get(pid, shop_minutes),
-                providers_on_duty=on_duty,
-                assigned=True,
-            )
-        ahead_by_provider[pid] += 1
-    return waits
+    return waits.Shop(providers_on_duty(shop), offered_by, lengths)
 
 
-def wait_for(
-    shop: Shop, entry_id: int, provider_id: int | None, position: int | None
-) -> int | None:
-    """The same estimate as `waits_for_line`, for one entry, from two counting queries
-    instead of a pass over the whole line (a join must not cost O(line) in Python)."""
-    if position is None:
-        return None
-    ahead_unassigned, ahead_same, ahead_assigned = sql(
-        "SELECT COALESCE(SUM(provider_id IS NULL), 0), COALESCE(SUM(provider_id = ?), 0), "
-        "COALESCE(SUM(provider_id IS NOT NULL), 0) FROM queue_entry "
-        "WHERE shop_id = ? AND status = 'CHECKED_IN' AND position_in_queue < ?",
-        (provider_id, shop.id, position),
-    ).fetchone()
-    busy_all, busy_same = sql(
-        "SELECT COUNT(*), COALESCE(SUM(provider_id = ?), 0) FROM queue_entry "
-        "WHERE shop_id = ? AND status IN ('CALLED', 'IN_SERVICE')",
-        (provider_id, shop.id),
-    ).fetchone()
-    shop_minutes = _shop_minutes(shop)
-    on_duty = _providers_on_duty(shop)
-    if provider_id is None:
-        return estimate_wait(
-            ahead_same_provider=ahead_assigned,
-            ahead_unassigned=ahead_unassigned,
-            busy_same_provider=busy_all,
-            minutes_per_customer=shop_minutes,
-            providers_on_duty=on_duty,
-            assigned=False,
-        )
-    return estimate_wait(
-        ahead_same_provider=ahead_same,
-        ahead_unassigned=ahead_unassigned,
-        busy_same_provider=busy_same,
-        minutes_per_customer=_provider_minutes(provider_id, shop_minutes),
-        providers_on_duty=on_duty,
-        assigned=True,
+def _elapsed(entry: dict[str, Any], now) -> float | None:
+    started = instant(entry.get("started_at")) if entry["status"] == IN_SERVICE else None
+    return None if started is None else max(0.0, (now - started).total_seconds() / 60)
+
+
+def estimates(
+    shop: Shop, line: list[dict[str, Any]], busy: list[dict[str, Any]], only: int | None = None
+) -> dict[int, waits.Estimate]:
+    """Every waiting entry's estimate; `line` in position order, `busy` the entries
+    called or in service (each a dict with id, provider_id, service_id, status,
+    started_at)."""
+    facts = shop_facts(shop, (e["service_id"] for e in (*line, *busy)))
+    now = utcnow()
+    return waits.plan(
+        facts,
+        [waits.Waiting(e["id"], e["provider_id"], e["service_id"]) for e in line],
+        [waits.Serving(e["provider_id"], e["service_id"], _elapsed(e, now)) for e in busy],
+        only,
     )
 
 
-def wait_of(shop: Shop, entry: QueueEntry) -> int | None:
-    if entry.status != CHECKED_IN:
-        return None
-    return wait_for(shop, entry.id, entry.provider_id, entry.position_in_queue)
+def range_of(estimate: waits.Estimate | None) -> list[int] | None:
+    return list(estimate.range) if estimate and estimate.range else None
+
+
+def fill_waits(shop: Shop, line: list[dict[str, Any]], busy: list[dict[str, Any]]) -> None:
+    """Write every waiting entry's estimate (minutes and range) into its dict."""
+    found = estimates(shop, line, busy)
+    for entry in line:
+        estimate = found.get(entry["id"])
+        entry["estimated_wait_minutes"] = estimate.minutes if estimate else None
+        entry["estimated_wait_range"] = range_of(estimate)
+
+
+_LEAN_KEYS = ("id", "provider_id", "service_id", "status", "position_in_queue", "started_at")
+
+
+def open_lean(shop: Shop) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shop's open tickets with just what an estimate needs: (line, busy)."""
+    rows = [
+        dict(zip(_LEAN_KEYS, row, strict=True))
+        for row in sql(
+            f"SELECT {', '.join(_LEAN_KEYS)} FROM queue_entry WHERE shop_id = ? "
+            "AND status IN ('CHECKED_IN', 'CALLED', 'IN_SERVICE')",
+            (shop.id,),
+        ).fetchall()
+    ]
+    line = [r for r in rows if r["status"] == CHECKED_IN]
+    line.sort(key=lambda r: r["position_in_queue"])
+    return line, [r for r in rows if r["status"] != CHECKED_IN]
+
+
+def estimate_of(shop: Shop, entry_id: int) -> waits.Estimate | None:
+    """One waiting entry's estimate, the same as the display shows (None: not waiting)."""
+    return estimates(shop, *open_lean(shop), only=entry_id).get(entry_id)

@@ -65,6 +65,19 @@ class Provider(BaseModel):
     active = BooleanField(default=True)
 
 
+class Service(BaseModel):
+    """What a customer comes for (SPEC §10): the owner's first guess of its length and
+    who offers it (an empty list: every provider)."""
+
+    id = AutoField()
+    shop = ForeignKeyField(Shop, on_delete="CASCADE")
+    name = TextField()
+    minutes = IntegerField()
+    provider_ids = JSONField()
+    active = BooleanField(default=True)
+    position = IntegerField(default=0)
+
+
 class Customer(BaseModel):
     id = AutoField()
     name = TextField()
@@ -104,10 +117,17 @@ class QueueEntry(BaseModel):
     called_at = TextField(null=True)
     started_at = TextField(null=True)
     completed_at = TextField(null=True)
+    # SPEC §10, added by ALTER TABLE (so last, with SQL-side defaults): what the
+    # customer came for, whether staff gave them priority, and the wait they were told.
+    service = ForeignKeyField(Service, null=True, index=False)
+    priority = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
+    estimated_wait_at_join = IntegerField(null=True)
 
     class Meta:
         indexes = (
             (("shop", "ticket_day", "ticket"), True),
+            # A service's latest lengths, for its typical minutes (services/waits.py).
+            (("service", "completed_at"), False),
             # Covering: "who is ahead of me, for which provider" reads only the index.
             (("shop", "status", "position_in_queue", "provider"), False),
             (("provider", "completed_at"), False),
@@ -123,6 +143,16 @@ class TicketCounter(BaseModel):
 
     class Meta:
         primary_key = CompositeKey("shop", "day", "prefix")
+
+
+class CallTally(BaseModel):
+    """Normal tickets called since the last priority one, per shop, for its local day:
+    the c of SPEC §10's "ratio:N" rule. Kept as a count because calls within one second
+    cannot be ordered by their stamps."""
+
+    shop = ForeignKeyField(Shop, primary_key=True, on_delete="CASCADE")
+    day = TextField()
+    normal_calls = IntegerField()
 
 
 class Event(BaseModel):
@@ -212,10 +242,12 @@ MODELS: list[type[BaseModel]] = [
     Setting,
     Shop,
     Provider,
+    Service,
     Customer,
     Appointment,
     QueueEntry,
     TicketCounter,
+    CallTally,
     Event,
     EventTopic,
     Staff,

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -70,6 +70,23 @@ MIGRATIONS: dict[int, list[str]] = {
     # v5: the shop's language for every screen (SPEC §14); release-1 shops keep English.
     5: [
         """ALTER TABLE "shop" ADD COLUMN "language" TEXT NOT NULL DEFAULT 'en'""",
+    ],
+    # v6: services, priority and honest waits (SPEC §10). Every existing ticket has no
+    # service, is not priority, and was told no estimate we kept (null, not a guess).
+    6: [
+        'CREATE TABLE IF NOT EXISTS "service" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"shop_id" INTEGER NOT NULL, "name" TEXT NOT NULL, "minutes" INTEGER NOT NULL, '
+        '"provider_ids" TEXT NOT NULL, "active" INTEGER NOT NULL, "position" INTEGER NOT NULL, '
+        'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "service_shop_id" ON "service" ("shop_id")',
+        'ALTER TABLE "queue_entry" ADD COLUMN "service_id" INTEGER REFERENCES "service" ("id")',
+        'ALTER TABLE "queue_entry" ADD COLUMN "priority" INTEGER NOT NULL DEFAULT 0',
+        'ALTER TABLE "queue_entry" ADD COLUMN "estimated_wait_at_join" INTEGER',
+        'CREATE INDEX IF NOT EXISTS "queue_entry_service_id_completed_at" '
+        'ON "queue_entry" ("service_id", "completed_at")',
+        'CREATE TABLE IF NOT EXISTS "call_tally" ("shop_id" INTEGER NOT NULL PRIMARY KEY, '
+        '"day" TEXT NOT NULL, "normal_calls" INTEGER NOT NULL, '
+        'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE)',
     ],
 }
 

@@ -41,6 +41,8 @@ def _queue_view(entry: dict[str, Any] | None) -> dict[str, Any] | None:
         "status": entry["status"].lower(),
         "ticket": entry["ticket"],
         "entry_id": entry["id"],
+        "service_id": entry["service_id"],
+        "priority": entry["priority"],
     }
 
 
@@ -54,6 +56,8 @@ def _walk_in(entry: dict[str, Any]) -> dict[str, Any]:
         "checked_in_at": entry["checked_in_at"],
         "called_at": entry["called_at"],
         "completed_at": entry["completed_at"],
+        "service_id": entry["service_id"],
+        "priority": entry["priority"],
     }
 
 
