@@ -20,6 +20,11 @@ from kiosk.services.rows import entries_in_full, get_shop, provider_by_id, provi
 from kiosk.store.database import Outcome
 from kiosk.store.models import Provider, QueueEntry, Setting, Shop
 
+# What a shop is picks the words its screens use (SPEC §9): customer or patient; chair,
+# room or counter. 'other' keeps the words of release 1.
+SHOP_KINDS = ("barber", "clinic", "counter", "other")
+DEFAULT_KIND = "other"
+
 
 def system_timezone() -> str:
     """The PC's IANA zone, so a first start needs no setup to get local times right."""
@@ -67,13 +72,21 @@ def read_shop(shop_id: int) -> dict[str, Any]:
 
 
 def create_shop(
-    ctx: Ctx, name: str, timezone: str | None, language: str = languages.DEFAULT
+    ctx: Ctx,
+    name: str,
+    timezone: str | None,
+    language: str = languages.DEFAULT,
+    kind: str = DEFAULT_KIND,
 ) -> Outcome:
     timezone = timezone or system_timezone()
     if not valid_timezone(timezone):
         raise InvalidField("timezone", f"unknown timezone {timezone!r}")
     shop = Shop.create(
-        name=name, timezone=timezone, language=language, created_at=iso_utc(utcnow())
+        name=name,
+        timezone=timezone,
+        language=language,
+        kind=kind,
+        created_at=iso_utc(utcnow()),
     )
     body = shop_dict(shop)
     return Outcome(

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -70,6 +70,11 @@ MIGRATIONS: dict[int, list[str]] = {
     # v5: the shop's language for every screen (SPEC §14); release-1 shops keep English.
     5: [
         """ALTER TABLE "shop" ADD COLUMN "language" TEXT NOT NULL DEFAULT 'en'""",
+    ],
+    # v6: the shop's kind picks the words on its screens (SPEC §9): customer or patient,
+    # chair, room or counter. Release-1 shops are 'other', which keeps today's words.
+    6: [
+        """ALTER TABLE "shop" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'other'""",
     ],
 }
 

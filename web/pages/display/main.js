@@ -1,7 +1,7 @@
 // Queue Kiosk — Display page (/display): the TV in the waiting room.
 import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
-import { loadProviders, providerName } from '/lib/providers.js';
+import { providerName } from '/lib/providers.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
@@ -31,32 +31,23 @@ const state = {
   providers: new Map(),    // id -> provider
   lastSeq: -1,
   statuses: null,          // Map id -> status of the previous snapshot (null before the first)
-  lastProvidersFetch: 0,
   started: Date.now(),
   updates: 0,              // queue bodies rendered (a counter, for tests and curiosity)
 };
 
 // ------------------------------------------------------------ providers
 
-async function refreshProviders(force = false) {
-  const now = Date.now();
-  if (!force && now - state.lastProvidersFetch < 30000) return;
-  state.lastProvidersFetch = now;
-  try {
-    const list = await loadProviders(SHOP);
-    const next = new Map();
-    for (const p of list) next.set(p.id, p);
-    state.providers = next;
-    if (state.last) render(state.last);
-  } catch { /* the next snapshot tries again */ }
+// Every queue body carries the shop's providers (the active ones, and a deactivated one
+// a ticket on screen still names), so one added, renamed or deactivated reaches the TV
+// with the next update (SPEC §9).
+function learnProviders(list) {
+  if (!Array.isArray(list)) return;
+  state.providers = new Map(list.map((p) => [p.id, p]));
 }
 
-// null for "anyone" and for a provider added since the last read (which starts a
-// re-read, at most every 30 s): the screen then shows the ticket without a chair.
+// null for "anyone" (the screen then says "front desk").
 function chairName(id) {
-  const name = providerName(state.providers, id);
-  if (name === null && id !== null && id !== undefined) refreshProviders();
-  return name;
+  return providerName(state.providers, id);
 }
 
 function nameOf(entry) {
@@ -124,6 +115,7 @@ function render(q) {
   const desks = [];
   const byProvider = new Map();
   for (const p of state.providers.values()) {
+    if (!p.active) continue;  // a deactivated provider's tile goes; their busy chair below stays
     const d = { key: `p${p.id}`, name: p.name, entries: [] };
     desks.push(d); byProvider.set(p.id, d);
   }
@@ -378,6 +370,7 @@ function onQueue(q) {
   // The owner changed the shop's language: the TV follows at once (a ?lang= stays).
   if (supported(q.language) && q.language !== language() && !param('lang', '')) use(q.language);
   learnClock(q.timestamp);
+  learnProviders(q.providers);
   render(q);
   detectCalls(q);
   paintCall();
@@ -397,8 +390,7 @@ fitRows();
 mountClock($('clock'));
 tick();
 setInterval(tick, 10000);
-setInterval(() => refreshProviders(true), 10 * 60 * 1000);
-refreshProviders(true).finally(() => live.start());
+live.start();
 window.qkDisplay = { spokenText, state, voicesFor };
 
 // ------------------------------------------------------------ /display?voices=1
