@@ -131,7 +131,7 @@ def update_provider(ctx: Ctx, provider_id: int, changes: dict[str, Any]) -> Outc
         setattr(provider, key, value)
     provider.save()
     if changes.get("active") is False:
-        unassigned = _unassign_waiting(provider)
+        unassigned = unassign_waiting(provider)
     body = provider_dict(provider)
     version = bump_version(shop) if unassigned else None
     event = append_event(
@@ -153,7 +153,7 @@ def delete_provider(ctx: Ctx, provider_id: int) -> Outcome:
     shop = get_shop(provider.shop_id)
     provider.active = False
     provider.save()
-    unassigned = _unassign_waiting(provider)
+    unassigned = unassign_waiting(provider)
     version = bump_version(shop) if unassigned else None
     body = provider_dict(provider)
     event = append_event(
@@ -168,7 +168,7 @@ def delete_provider(ctx: Ctx, provider_id: int) -> Outcome:
     return Outcome(body, (event,))
 
 
-def _unassign_waiting(provider: Provider) -> list[int]:
+def unassign_waiting(provider: Provider) -> list[int]:
     ids = [
         row.id
         for row in QueueEntry.select(QueueEntry.id).where(

@@ -5,7 +5,7 @@ import { providerName } from '/lib/providers.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
-  LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use,
+  LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use, useKind,
 } from '/lib/i18n.js';
 
 // A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
@@ -369,6 +369,7 @@ function onQueue(q) {
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   // The owner changed the shop's language: the TV follows at once (a ?lang= stays).
   if (supported(q.language) && q.language !== language() && !param('lang', '')) use(q.language);
+  useKind(q.kind);  // "Room" or "Counter" instead of "Chair", as the owner set the shop
   learnClock(q.timestamp);
   learnProviders(q.providers);
   render(q);
