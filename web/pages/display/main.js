@@ -3,6 +3,7 @@ import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
 import { providerName } from '/lib/providers.js';
 import { learnClock, mountClock } from '/lib/clock.js';
+import { arrange, fitTexts } from './layout.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
   LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use, useKind,
@@ -135,6 +136,7 @@ function render(q) {
   if (!desks.length) desks.push({ key: 'front', name: t('display.frontDesk'), entries: [] });
   for (const d of desks) d.entries.sort((a, b) => (a.status === 'CALLED' ? 0 : 1) - (b.status === 'CALLED' ? 0 : 1)
     || String(b.called_at || '').localeCompare(String(a.called_at || '')));
+  arrange(desks.length);
   syncList($('serving'), desks, (d) => d.key, makeDesk, updateDesk);
 
   syncList($('next'), waiting.slice(0, NEXT_ROWS), (e) => e.id, makeNext, updateNext);
@@ -146,6 +148,7 @@ function render(q) {
   const longest = waiting.length ? waiting[waiting.length - 1].estimated_wait_minutes : 0;
   setText($('wait-line'), !waiting.length ? t('display.wait.none')
     : longest > 0 ? t('display.wait.line', { wait: waitText(longest) }) : t('display.wait.short'));
+  fitTexts();
 }
 
 // "12 people waiting" as one sentence of the catalog, with its number in bold.
@@ -224,6 +227,7 @@ function paintCall() {
   setText(box.children[1], isolate(c.name));
   setText(box.children[2], t('display.call.where', { provider: isolate(c.where) || t('display.frontDesk') }));
   box.hidden = false;
+  fitTexts();
   callTimer = setTimeout(paintCall, Math.max(0, c.until - now) + 20);
 }
 
@@ -302,7 +306,7 @@ function playChime() {
     const p = chime.play();
     if (p && p.catch) {
       return p.then(() => true, (err) => {
-        if (err && err.name === 'NotAllowedError') $('sound-on').hidden = false;
+        if (err && err.name === 'NotAllowedError') showSoundStrip();
         return false;
       });
     }
@@ -317,9 +321,15 @@ function checkAutoplay() {
     const Ctx = window.AudioContext || window.webkitAudioContext;
     if (!Ctx) return;
     const ctx = new Ctx();
-    if (ctx.state === 'suspended') $('sound-on').hidden = false;
+    if (ctx.state === 'suspended') showSoundStrip();
     ctx.close();
   } catch { /* ignore */ }
+}
+
+function showSoundStrip() {
+  if (!$('sound-on').hidden) return;
+  $('sound-on').hidden = false;
+  fitTexts();  // the header is narrower now: its hint shows only where it fits
 }
 
 // One tap turns sound on: on the strip's button, or anywhere on the screen.
@@ -347,7 +357,7 @@ function fitRows() {
   const rows = innerWidth <= 700 ? 8 : Math.max(2, Math.floor(free / (0.096 * innerHeight)));
   if (rows !== NEXT_ROWS) { NEXT_ROWS = rows; if (state.last) render(state.last); }
 }
-addEventListener('resize', fitRows);
+addEventListener('resize', () => { fitRows(); fitTexts(); });
 
 // ------------------------------------------------------------ long-run care
 
