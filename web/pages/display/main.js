@@ -392,6 +392,8 @@ function onQueue(q) {
 
 const live = new LiveSocket({
   url: `/ws/queue/${SHOP}`,
+  // A customer-facing screen: "Reconnecting…" at most, never technical words (SPEC §9).
+  customer: true,
   onMessage: onQueue,
   poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: onQueue },
 });
