@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser import shot
 from tests.test_pages_kiosk_display import join, new_shop, set_status, wait_seq
 
 pytest_plugins = ("tests.browser",)
@@ -67,3 +68,35 @@ def test_a_deactivated_provider_serving_a_ticket_keeps_their_name_on_the_tv(page
     wait_seq(tv, done)
     wait_tiles(tv, ["Jonas"])
     assert pages.problems(tv) == {}
+
+
+def test_monitor_counts_the_same_waiting_as_the_tv_after_a_deactivation(pages, server):
+    """Issue 13: /monitor showed 7 waiting where the TV showed 8, after the provider of a
+    checked-in appointment was deactivated. Both count the same, and the monitor keeps the
+    provider's day under their name."""
+    shop, providers = new_shop(server, ("Dr. Rao", "Dr. Berg"))
+    staff = server.client("staff")
+    day = staff.get(f"/api/v1/shops/{shop}/queue").body["appointments_today"]["date"]
+    booked = staff.post(
+        "/api/v1/appointments",
+        {"provider_id": providers[1]["id"], "date": day, "patient": {"name": "Ann Appleby"}},
+    )
+    assert booked.status == 201, booked.body
+    checked = server.client("kiosk").post("/api/v1/checkins", {"appointment_id": booked.body["id"]})
+    assert checked.status == 201, checked.body
+    for name in ("Bo Brown", "Cy Cole"):
+        join(server, shop, name, providers[0]["id"])
+    gone = server.client("admin").delete(f"/api/v1/providers/{providers[1]['id']}")
+    assert gone.status == 200, gone.body
+
+    tv = pages.open(f"/display?shop={shop}", size="tv")
+    monitor = pages.open(f"/monitor?shop={shop}", size="tablet", role="staff")
+    wait_seq(tv, int(gone.headers["x-seq"]))
+    tv.wait_for_function("() => document.getElementById('waiting-count')?.textContent === '3'")
+    monitor.wait_for_function("() => document.getElementById('st-waiting').textContent === '3'")
+    card = f"#doctors .doctor[data-provider-id='{providers[1]['id']}']"
+    assert monitor.text_content(f"{card} .doc-name") == "Dr. Berg"
+    assert monitor.is_visible(f"{card} .doc-inactive")
+    assert monitor.text_content("#st-doctors") == "1"  # active providers (SPEC §8)
+    shot(monitor, "monitor-deactivated-provider-tablet")
+    assert pages.problems(tv, monitor) == {}

@@ -4,7 +4,7 @@ import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { loginUrl, requireRole, logout } from "/lib/auth.js";
 import { statusLabel, localToday, textWith } from "/lib/staff-extras.js";
-import { startForShop, onChange, t, has, formatDate, formatNumber, kind } from "/lib/i18n.js";
+import { startForShop, onChange, t, has, formatDate, formatNumber, kind, useKind } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
 import { learnClock, mountClock } from "/lib/clock.js";
 
@@ -72,13 +72,16 @@ function createDoctor() {
 function updateDoctor(card, d) {
   const doc = d.doctor;
   card.dataset.providerId = String(doc.id);
+  card.classList.toggle("inactive", d.active === false);
   const sub = [doc.code, doc.specialty].filter(Boolean).join(" · ");
   const total = d.total_appointments;
   const pct = total ? Math.round((d.checked_in_count / total) * 100) : 0;
   const visible = d.appointments;
   card.replaceChildren(...[
     h("div", { class: "doc-head" },
-      h("div", {}, h("div", { class: "doc-name", text: doc.name }), sub ? h("div", { class: "doc-sub", text: sub }) : null),
+      h("div", {}, h("div", { class: "doc-name", text: doc.name }), sub ? h("div", { class: "doc-sub", text: sub }) : null,
+        // A deactivated provider's day is still listed under their name (issue 13).
+        d.active === false ? h("div", { class: "doc-inactive", text: t("monitor.doc.inactive") }) : null),
       h("div", { class: "doc-count" },
         textWith("monitor.doc.checkedIn", { count: total },
           { checked: h("b", { class: "doc-checked", text: formatNumber(d.checked_in_count) }) }))),
@@ -271,7 +274,8 @@ async function start() {
 mountClock($("clock"));
 start();
 // The clock's offset is learnt from a shop-time stamp (the central view's are UTC): ask
-// again now and then, so a daylight-saving change reaches this screen the same day.
+// again now and then, so a daylight-saving change (and a new kind of place) reaches this
+// screen the same day.
 setInterval(() => {
-  apiFetch("GET", `/api/v1/shops/${SHOP}/queue`).then((q) => learnClock(q.timestamp), () => {});
+  apiFetch("GET", `/api/v1/shops/${SHOP}/queue`).then((q) => { learnClock(q.timestamp); useKind(q.kind); }, () => {});
 }, 30 * 60 * 1000);
