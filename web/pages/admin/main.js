@@ -36,7 +36,7 @@ export function refreshAll() {
 let refreshTimer = null;
 function refreshSoon() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => { refreshProviders(); loadShop(); loadDemo(); }, 300);
+  refreshTimer = setTimeout(() => { refreshProviders(); loadShop(); }, 300);
 }
 
 function drawWho() {
