@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import test_pages_kiosk_display as kiosk_display
 from tests.browser import shot
 from tests.test_pages_staff_monitor import new_shop
 
@@ -63,3 +64,30 @@ def test_a_barber_and_a_clinic_get_their_own_words(pages, server):
     staff.wait_for_selector("[data-action='left']", state="attached", timeout=5000)
     assert staff.text_content("[data-action='left']").strip() == "Patient left"
     assert pages.problems(barber, admin, clinic, staff) == {}
+
+
+def test_the_tv_follows_the_kind_live_in_words_and_voice(pages, server):
+    shop, _ = kiosk_display.new_shop(server, ("Dr. Rao",))
+    tv = pages.open(f"/display?shop={shop}", size="tv", init_script=kiosk_display.AUDIO_SPY)
+    kiosk_display.unlock_sound(tv)
+    first = kiosk_display.join(server, shop, "Ada Anyone")
+    kiosk_display.set_status(server, first["id"], "CALLED")
+    tv.wait_for_selector("#call:not([hidden])", timeout=5000)
+    assert tv.text_content("#call .where") == "→ Front desk"
+    kiosk_display.set_status(server, first["id"], "IN_SERVICE")
+
+    changed = server.client("admin").patch(f"/api/v1/shops/{shop}", {"kind": "clinic"})
+    assert changed.status == 200, changed.body
+    kiosk_display.wait_seq(tv, int(changed.headers["x-seq"]))
+    second = kiosk_display.join(server, shop, "Bea Patient")
+    kiosk_display.set_status(server, second["id"], "CALLED")
+    tv.wait_for_function(
+        "t => document.querySelector('#call .ticket').textContent === t", arg=second["ticket"]
+    )
+    assert tv.text_content("#call .where") == "→ Reception"
+    tv.wait_for_function(
+        "() => (window.__calls || []).some((c) => c.includes('please come to reception'))",
+        timeout=10_000,
+    )
+    shot(tv, "tv-clinic-call")
+    assert pages.problems(tv) == {}
