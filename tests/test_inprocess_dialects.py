@@ -33,6 +33,8 @@ QUEUE_KEYS = {
     "shop_id",
     "shop_name",
     "language",  # the shop's, so screens follow a change of it (SPEC §14)
+    "kind",  # the shop's kind, which picks the screens' words (SPEC §9)
+    "providers",  # so provider changes reach the TV live (SPEC §9)
     "seq",
     "version",
     "display",

@@ -148,6 +148,9 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
         assert queue.body["shop_name"] == "Corner Barber" and queue.body["version"] == 5
         # Release 1 spoke English on every screen, and an upgrade keeps it so (SPEC §14).
         assert queue.body["language"] == "en"
+        # ... and its words: kind 'other' says "customer" as release 1 did (SPEC §9).
+        assert queue.body["kind"] == "other"
+        assert staff.get("/api/v1/shops/1").body["kind"] == "other"
         assert staff.get("/api/v1/auth/me").body["must_change_pin"] is False
         items = {e["id"]: e for e in queue.body["queue_items"]}
         assert set(items) == {1}, "only Ada is still open"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from kiosk.domain import clock
-from kiosk.services import appointments, context, queue, rows, shops
+from kiosk.services import appointments, context, demo_data, queue, rows, shops
 from kiosk.store.database import Outcome
 from kiosk.store.eventlog import Actor
 from kiosk.store.models import Provider
 
-DEMO = context.Ctx(Actor(role="system", name="demo"))
+DEMO = context.Ctx(Actor(role="system", name=demo_data.DEMO_ACTOR_NAME))
 
 PROVIDERS = [
     {"name": "Maria Lopez", "code": "CH1", "specialty": "Cuts & colour"},
@@ -27,14 +27,18 @@ WALK_INS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson"]
 
 
 def fill(shop_id: int = 1) -> Outcome:
-    """Only an empty shop is filled, so restarting with --demo changes nothing."""
-    if Provider.select().where(Provider.shop == shop_id).exists():
+    """Only an empty shop is filled, so restarting with --demo changes nothing, and never
+    after the owner chose "start for real". What it makes is recorded, so that choice
+    removes exactly that (services/demo_data.py)."""
+    if demo_data.removed() or Provider.select().where(Provider.shop == shop_id).exists():
         return Outcome(False)
     events = []
     providers = []
+    made: dict[str, list[int]] = {kind: [] for kind in demo_data.KINDS}
     for fields in PROVIDERS:
         outcome = shops.create_provider(DEMO, shop_id, dict(fields))
         providers.append(outcome.value)
+        made["providers"].append(outcome.value["id"])
         events += outcome.events
     shop = rows.get_shop(shop_id)
     today = clock.shop_today(shop)
@@ -50,8 +54,14 @@ def fill(shop_id: int = 1) -> Outcome:
             {"name": name, "phone": phone, "age": age, "gender": gender},
             None,
         )
+        made["appointments"].append(outcome.value["id"])
+        made["customers"].append(outcome.value["customer_id"])
         events += outcome.events
     for index, name in enumerate(WALK_INS):
         provider_id = providers[index % 2]["id"] if index % 2 else None
-        events += queue.join(DEMO, shop_id, name, None, provider_id, "walk_in").events
+        outcome = queue.join(DEMO, shop_id, name, None, provider_id, "walk_in")
+        made["entries"].append(outcome.value["id"])
+        made["customers"].append(outcome.value["customer_id"])
+        events += outcome.events
+    demo_data.record(shop_id, made)
     return Outcome(True, tuple(events))

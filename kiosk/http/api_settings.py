@@ -7,10 +7,10 @@ import logging
 from aiohttp import web
 
 from kiosk.domain.errors import InvalidField
-from kiosk.http.requests import body_of, ctx_of, json_response, principal_of
+from kiosk.http.requests import body_of, ctx_of, json_response, principal_of, write
 from kiosk.keys import DB, RUNTIME
 from kiosk.security.principal import at_least, require
-from kiosk.services import audit, settings
+from kiosk.services import audit, demo_data, settings
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,22 @@ async def get_audit(request: web.Request) -> web.Response:
     return json_response(await request.app[DB].read(audit.audit, limit, before))
 
 
+async def get_demo(request: web.Request) -> web.Response:
+    require(principal_of(request), "admin")
+    return json_response(await request.app[DB].read(demo_data.summary))
+
+
+async def remove_demo(request: web.Request) -> web.Response:
+    """ "Start for real" (SPEC §9): the demo's rows go; settings, PINs, devices stay."""
+    require(principal_of(request), "admin")
+    return await write(request, demo_data.remove_demo, ctx_of(request))
+
+
 def bind(app: web.Application) -> None:
     r = app.router
     p = "/api/v1"
     r.add_get(f"{p}/settings", get_settings)
     r.add_patch(f"{p}/settings", patch_settings)
     r.add_get(f"{p}/audit", get_audit)
+    r.add_get(f"{p}/demo", get_demo)
+    r.add_delete(f"{p}/demo", remove_demo)

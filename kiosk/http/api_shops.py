@@ -16,6 +16,7 @@ from kiosk.http.requests import body_of, ctx_of, json_response, path_id, princip
 from kiosk.keys import RUNTIME
 from kiosk.security.principal import require
 from kiosk.services import shops
+from kiosk.services.shops import DEFAULT_KIND, SHOP_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def get_shop(request: web.Request) -> web.Response:
 
 
 def _shop_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    v.only_known(body, {"name", "timezone", "default_service_minutes", "language"})
+    v.only_known(body, {"name", "timezone", "default_service_minutes", "language", "kind"})
     fields = {
         "name": v.text(body, "name", required=creating, max_len=100),
         "timezone": v.text(body, "timezone", required=False, max_len=64),
@@ -45,6 +46,7 @@ def _shop_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             body, "default_service_minutes", required=False, minimum=1, maximum=480
         ),
         "language": v.choice(body, "language", LANGUAGES, required=False),
+        "kind": v.choice(body, "kind", SHOP_KINDS, required=False),
     }
     return {k: val for k, val in fields.items() if val is not None}
 
@@ -61,6 +63,7 @@ async def create_shop(request: web.Request) -> web.Response:
         fields["name"],
         fields.get("timezone"),
         fields.get("language", DEFAULT_LANGUAGE),
+        fields.get("kind", DEFAULT_KIND),
         status=201,
     )
 
@@ -71,7 +74,8 @@ async def patch_shop(request: web.Request) -> web.Response:
     fields = _shop_fields(await body_of(request), creating=False)
     if not fields:
         raise InvalidField(
-            "name", "nothing to change: give name, timezone, default_service_minutes or language"
+            "name",
+            "nothing to change: give name, timezone, default_service_minutes, language or kind",
         )
     return await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
 

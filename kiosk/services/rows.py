@@ -24,6 +24,7 @@ def shop_dict(shop: Shop) -> dict[str, Any]:
         "default_service_minutes": shop.default_service_minutes,
         "queue_version": shop.queue_version,
         "language": shop.language,
+        "kind": shop.kind,
     }
 
 
@@ -92,6 +93,7 @@ _SHOP_COLUMNS = (
     "default_service_minutes",
     "created_at",
     "language",
+    "kind",
 )
 
 

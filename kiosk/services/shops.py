@@ -20,6 +20,11 @@ from kiosk.services.rows import entries_in_full, get_shop, provider_by_id, provi
 from kiosk.store.database import Outcome
 from kiosk.store.models import Provider, QueueEntry, Setting, Shop
 
+# What a shop is picks the words its screens use (SPEC §9): customer or patient; chair,
+# room or counter. 'other' keeps the words of release 1.
+SHOP_KINDS = ("barber", "clinic", "counter", "other")
+DEFAULT_KIND = "other"
+
 
 def system_timezone() -> str:
     """The PC's IANA zone, so a first start needs no setup to get local times right."""
@@ -67,13 +72,21 @@ def read_shop(shop_id: int) -> dict[str, Any]:
 
 
 def create_shop(
-    ctx: Ctx, name: str, timezone: str | None, language: str = languages.DEFAULT
+    ctx: Ctx,
+    name: str,
+    timezone: str | None,
+    language: str = languages.DEFAULT,
+    kind: str = DEFAULT_KIND,
 ) -> Outcome:
     timezone = timezone or system_timezone()
     if not valid_timezone(timezone):
         raise InvalidField("timezone", f"unknown timezone {timezone!r}")
     shop = Shop.create(
-        name=name, timezone=timezone, language=language, created_at=iso_utc(utcnow())
+        name=name,
+        timezone=timezone,
+        language=language,
+        kind=kind,
+        created_at=iso_utc(utcnow()),
     )
     body = shop_dict(shop)
     return Outcome(
@@ -118,7 +131,7 @@ def update_provider(ctx: Ctx, provider_id: int, changes: dict[str, Any]) -> Outc
         setattr(provider, key, value)
     provider.save()
     if changes.get("active") is False:
-        unassigned = _unassign_waiting(provider)
+        unassigned = unassign_waiting(provider)
     body = provider_dict(provider)
     version = bump_version(shop) if unassigned else None
     event = append_event(
@@ -140,7 +153,7 @@ def delete_provider(ctx: Ctx, provider_id: int) -> Outcome:
     shop = get_shop(provider.shop_id)
     provider.active = False
     provider.save()
-    unassigned = _unassign_waiting(provider)
+    unassigned = unassign_waiting(provider)
     version = bump_version(shop) if unassigned else None
     body = provider_dict(provider)
     event = append_event(
@@ -155,7 +168,7 @@ def delete_provider(ctx: Ctx, provider_id: int) -> Outcome:
     return Outcome(body, (event,))
 
 
-def _unassign_waiting(provider: Provider) -> list[int]:
+def unassign_waiting(provider: Provider) -> list[int]:
     ids = [
         row.id
         for row in QueueEntry.select(QueueEntry.id).where(

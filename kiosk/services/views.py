@@ -26,6 +26,8 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "shop_id": shop.id,
         "shop_name": shop.name,
         "language": shop.language,
+        "kind": shop.kind,
+        "providers": screen_providers(shop.id, {e["provider_id"] for e in busy + line}),
         "seq": eventlog.last_seq() if seq is None else seq,
         "version": shop.queue_version,
         "display": settings.load().public(),
@@ -41,6 +43,26 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         },
         "timestamp": stamp(shop),
     }
+
+
+_PROVIDER_KEYS = ("id", "shop_id", "name", "code", "specialty", "active")
+
+
+def providers_in_view(where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    rows = sql(
+        f"SELECT {', '.join(_PROVIDER_KEYS)} FROM provider WHERE {where} ORDER BY shop_id, id",
+        params,
+    ).fetchall()
+    return [{**dict(zip(_PROVIDER_KEYS, row, strict=True)), "active": bool(row[5])} for row in rows]
+
+
+def screen_providers(shop_id: int, referenced: set[int | None]) -> list[dict[str, Any]]:
+    """The shop's active providers, and any deactivated one a ticket on screen still
+    names: provider changes then reach every screen with the queue (SPEC §9), and a
+    deactivated provider keeps their name wherever they are referenced."""
+    ids = sorted(i for i in referenced if i is not None)
+    named = f" OR id IN ({', '.join('?' * len(ids))})" if ids else ""
+    return providers_in_view(f"shop_id = ? AND (active{named})", (shop_id, *ids))
 
 
 def appointments_snapshot(day: str, shop_id: int) -> dict[str, Any]:
@@ -67,16 +89,6 @@ def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
     scope, params = ("", ()) if shop_id is None else (" AND shop_id = ?", (shop_id,))
     if shop_id is not None:
         get_shop(shop_id)
-    providers = [
-        dict(zip(("id", "shop_id", "name", "code", "specialty", "active"), row, strict=True))
-        for row in sql(
-            "SELECT id, shop_id, name, code, specialty, active FROM provider WHERE active"
-            f"{scope} ORDER BY shop_id, id",
-            params,
-        ).fetchall()
-    ]
-    for provider in providers:
-        provider["active"] = bool(provider["active"])
     appointments = appointment_rows(
         "a.date = ?" + scope.replace("shop_id", "a.shop_id") + " ORDER BY a.slot, a.id",
         (day, *params),
@@ -100,6 +112,11 @@ def central_snapshot(day: str, shop_id: int | None) -> dict[str, Any]:
     # An appointment's ticket: the newest one issued for it (a re-check-in after a
     # cancelled ticket shows the live one).
     by_appointment = {e["appointment_id"]: e for e in entries if e["appointment_id"]}
+    # A deactivated provider's day stays under their name: their appointments and
+    # tickets are still the shop's (issue 13: the monitor counted 7 where the TV showed 8).
+    named = sorted({r["provider_id"] for r in (*appointments, *entries)} - {None})
+    listed_ids = f" OR id IN ({', '.join('?' * len(named))})" if named else ""
+    providers = providers_in_view(f"(active{listed_ids}){scope}", (*named, *params))
     listed = set()
     for appointment in appointments:
         appointment["entry"] = by_appointment.get(appointment["id"])

@@ -54,6 +54,8 @@ class Shop(BaseModel):
     created_at = TextField()
     # Every screen's language (SPEC §14); SQL-side default so upgraded files match.
     language = TextField(default="en", constraints=[SQL("DEFAULT 'en'")])
+    # Which words the screens use (SPEC §9): barber, clinic, counter or other.
+    kind = TextField(default="other", constraints=[SQL("DEFAULT 'other'")])
 
 
 class Provider(BaseModel):

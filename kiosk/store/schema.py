@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -87,6 +87,11 @@ MIGRATIONS: dict[int, list[str]] = {
         'CREATE TABLE IF NOT EXISTS "call_tally" ("shop_id" INTEGER NOT NULL PRIMARY KEY, '
         '"day" TEXT NOT NULL, "normal_calls" INTEGER NOT NULL, '
         'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE)',
+    ],
+    # v7: the shop's kind picks the words on its screens (SPEC §9): customer or patient,
+    # chair, room or counter. Release-1 shops are 'other', which keeps today's words.
+    7: [
+        """ALTER TABLE "shop" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'other'""",
     ],
 }
 

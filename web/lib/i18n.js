@@ -19,7 +19,13 @@
 //   startForShop(id)          start() with the shop's language, read from the API.
 //   ordinal(n)                "1st" / "1.º" / "第1" by the language's ordinal rules.
 //   formatTime(iso), formatDate(iso), formatNumber(n), formatList(items)
-//   onChange(fn)              fn(lang) after every switch.
+//   onChange(fn)              fn(lang) after every switch (of language or of kind).
+//   useKind(kind), kind()     the shop's kind (SPEC §9: barber, clinic, counter, other),
+//                             which picks its words: start() takes it from the shop, and a
+//                             page that hears of a change (a queue body's `kind`) passes it
+//                             on. t('monitor.col.customer') is then the catalog's
+//                             'monitor.col.customer.forClinic' ("Patient") in a clinic,
+//                             and the plain key wherever a kind has no word of its own.
 //
 // Times are the shop's local times: an ISO timestamp with an offset is shown as the
 // clock reading it carries, whatever the device's own time zone.
@@ -41,11 +47,15 @@ const HOUR12 = { en: true, ar: true };
 // The BCP 47 tag Intl formats with: Brazilian Portuguese, Simplified Chinese.
 const LOCALE = { pt: 'pt-BR', zh: 'zh-Hans-CN', ar: 'ar' };
 
+// Kinds with words of their own; 'other' (and anything unknown) uses the plain keys.
+const KIND_SUFFIX = { barber: '.forBarber', clinic: '.forClinic', counter: '.forCounter' };
+
 const catalogs = new Map();
 const listeners = new Set();
 let current = DEFAULT_LANGUAGE;
 let messages = {};
 let fallback = {};
+let shopKind = 'other';
 
 export function supported(lang) {
   return Object.prototype.hasOwnProperty.call(LANGUAGES, lang);
@@ -74,7 +84,20 @@ export function chosen(shop) {
 }
 
 export async function start({ shop = null, lang = null } = {}) {
+  if (shop && shop.kind) shopKind = shop.kind;
   return use(lang && supported(lang) ? lang : chosen(shop));
+}
+
+export function kind() { return shopKind; }
+
+/** The shop's kind changed (the owner set it at /admin): redraw the page's words. */
+export function useKind(next) {
+  if (typeof next !== 'string' || next === shopKind) return;
+  shopKind = next;
+  translate(document);
+  for (const fn of listeners) {
+    try { fn(current); } catch (err) { console.error(err); }
+  }
 }
 
 /** start() for a page of one shop: reads the shop's language (a public read). */
@@ -120,10 +143,20 @@ function pick(message, count) {
   return message[form] ?? message.other;
 }
 
+// The shop's own word first (in this language, then the plain one), English only
+// for a key this language lacks altogether.
+function lookup(key, count) {
+  const variant = KIND_SUFFIX[shopKind] ? key + KIND_SUFFIX[shopKind] : null;
+  for (const [catalog, name] of [[messages, variant], [messages, key], [fallback, variant], [fallback, key]]) {
+    const message = name ? pick(catalog[name], count) : undefined;
+    if (message !== undefined && message !== null) return message;
+  }
+  return undefined;
+}
+
 export function t(key, params = {}) {
-  let message = pick(messages[key], params.count);
-  if (message === undefined || message === null) message = pick(fallback[key], params.count);
-  if (message === undefined || message === null) {
+  const message = lookup(key, params.count);
+  if (message === undefined) {
     console.error(`i18n: no message for ${key}`);
     return key;
   }

@@ -69,6 +69,9 @@ def _doctor_block(provider, appointments, walk_ins) -> dict[str, Any]:
             "code": provider["code"],
             "specialty": provider["specialty"],
         },
+        # Beside seed 002's doctor (kept exactly its shape): false for a deactivated
+        # provider still named by this date's appointments or tickets.
+        "active": provider["active"],
         "total_appointments": sum(1 for a in appointments if a["status"] != "cancelled"),
         "checked_in_count": sum(1 for a in appointments if a["status"] in CHECKED_IN_OR_LATER),
         "appointments": [
@@ -99,7 +102,7 @@ def seed002_data(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {
         "date": snapshot["date"],
         "total_appointments": sum(d["total_appointments"] for d in doctors),
-        "total_doctors": len(doctors),
+        "total_doctors": sum(1 for p in snapshot["providers"] if p["active"]),
         "unassigned": [_walk_in(e) for e in walk_ins[None]],
         "doctors": doctors,
         "timestamp": snapshot["timestamp"],

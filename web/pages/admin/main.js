@@ -13,8 +13,10 @@ import { loadStaff } from "./staff.js";
 import { loadSettings, loadShop } from "./settings.js";
 import { refreshProviders } from "./providers.js";
 import { loadAudit } from "./audit.js";
+import { loadDemo } from "./real.js";
+import { learnClock, mountClock } from "/lib/clock.js";
 import "./pairing.js";
-import { startForShop, t } from "/lib/i18n.js";
+import { startForShop, t, useKind } from "/lib/i18n.js";
 import { redrawOnChange } from "./common.js";
 import { shopId as languageShop } from "/lib/api.js";
 
@@ -23,10 +25,12 @@ await startForShop(languageShop());
 
 // ------------------------------------------------------------------ start
 
+mountClock($("clock"));  // blank until the appliance has said what time it is
+
 $("logout").addEventListener("click", () => logout({ to: "/login?need=admin&next=%2Fadmin" }));
 
 export function refreshAll() {
-  return Promise.all([loadShop(), refreshProviders(), loadDevices(), loadStaff(), loadSettings(), loadAudit(), loadAppliance()]);
+  return Promise.all([loadShop(), refreshProviders(), loadDevices(), loadStaff(), loadSettings(), loadAudit(), loadAppliance(), loadDemo()]);
 }
 
 let refreshTimer = null;
@@ -56,11 +60,18 @@ export async function showAdmin(me) {
   refreshDevicesSoon();
   setInterval(() => { if (A.tokens.length) renderDevices(); }, 30000);  // "seen 2 min ago" stays true
   if (!live) {
-    // Provider and shop changes made elsewhere reach every queue socket: follow them.
+    // Provider and shop changes made elsewhere reach every queue socket: follow them. The
+    // queue body also carries the appliance's clock (SPEC §9) and the shop's kind.
+    const follow = (m) => {
+      if (!m || m.type !== "queue_update") return;
+      learnClock(m.timestamp);
+      useKind(m.kind);
+      refreshSoon();
+    };
     live = new LiveSocket({
       url: `/ws/queue/${SHOP}`,
-      onMessage: (m) => { if (m && m.type === "queue_update") refreshSoon(); },
-      poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: refreshSoon },
+      onMessage: follow,
+      poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: follow },
     }).start();
   }
 }

@@ -37,6 +37,8 @@ function drawCodes() {
     setText(box.querySelector(".url"), url);
     box.querySelector("a").href = url;
   }
+  // The TV set-up's command names this appliance's own display address (SPEC §9).
+  setText($("sound-url"), `${base}/display${suffix}`);
   const host = new URL(base).hostname;
   $("loopback-warn").hidden = !isLoopback(host);
   setText($("loopback-warn"), t("admin.screens.loopback", { host: new URL(base).host }));

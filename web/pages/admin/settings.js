@@ -5,6 +5,7 @@ import { LANGUAGES, language, t, use } from "/lib/i18n.js";
 import { A, act, errorText, redrawOnChange, SHOP } from "./common.js";
 import { loadAudit } from "./audit.js";
 import { showVoices } from "./voices.js";
+import { drawKind } from "./real.js";
 
 // ------------------------------------------------------------------ settings
 
@@ -89,6 +90,7 @@ export async function loadShop() {
     A.shop = shop;
     drawShop();
     drawLanguages();
+    drawKind();
     if (document.activeElement !== $("shop-name")) $("shop-name").value = shop.name;
     showVoices(shop.language || language());
   } catch (err) { toast(t("admin.shop.readFailed", { reason: errorText(err) }), "error"); }

@@ -1,11 +1,12 @@
 // Queue Kiosk — Display page (/display): the TV in the waiting room.
 import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
-import { loadProviders, providerName } from '/lib/providers.js';
+import { providerName } from '/lib/providers.js';
 import { learnClock, mountClock } from '/lib/clock.js';
+import { arrange, fitTexts } from './layout.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
-  LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use,
+  LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use, useKind,
 } from '/lib/i18n.js';
 
 // A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
@@ -31,32 +32,23 @@ const state = {
   providers: new Map(),    // id -> provider
   lastSeq: -1,
   statuses: null,          // Map id -> status of the previous snapshot (null before the first)
-  lastProvidersFetch: 0,
   started: Date.now(),
   updates: 0,              // queue bodies rendered (a counter, for tests and curiosity)
 };
 
 // ------------------------------------------------------------ providers
 
-async function refreshProviders(force = false) {
-  const now = Date.now();
-  if (!force && now - state.lastProvidersFetch < 30000) return;
-  state.lastProvidersFetch = now;
-  try {
-    const list = await loadProviders(SHOP);
-    const next = new Map();
-    for (const p of list) next.set(p.id, p);
-    state.providers = next;
-    if (state.last) render(state.last);
-  } catch { /* the next snapshot tries again */ }
+// Every queue body carries the shop's providers (the active ones, and a deactivated one
+// a ticket on screen still names), so one added, renamed or deactivated reaches the TV
+// with the next update (SPEC §9).
+function learnProviders(list) {
+  if (!Array.isArray(list)) return;
+  state.providers = new Map(list.map((p) => [p.id, p]));
 }
 
-// null for "anyone" and for a provider added since the last read (which starts a
-// re-read, at most every 30 s): the screen then shows the ticket without a chair.
+// null for "anyone" (the screen then says "front desk").
 function chairName(id) {
-  const name = providerName(state.providers, id);
-  if (name === null && id !== null && id !== undefined) refreshProviders();
-  return name;
+  return providerName(state.providers, id);
 }
 
 function nameOf(entry) {
@@ -124,6 +116,7 @@ function render(q) {
   const desks = [];
   const byProvider = new Map();
   for (const p of state.providers.values()) {
+    if (!p.active) continue;  // a deactivated provider's tile goes; their busy chair below stays
     const d = { key: `p${p.id}`, name: p.name, entries: [] };
     desks.push(d); byProvider.set(p.id, d);
   }
@@ -143,6 +136,7 @@ function render(q) {
   if (!desks.length) desks.push({ key: 'front', name: t('display.frontDesk'), entries: [] });
   for (const d of desks) d.entries.sort((a, b) => (a.status === 'CALLED' ? 0 : 1) - (b.status === 'CALLED' ? 0 : 1)
     || String(b.called_at || '').localeCompare(String(a.called_at || '')));
+  arrange(desks.length);
   syncList($('serving'), desks, (d) => d.key, makeDesk, updateDesk);
 
   syncList($('next'), waiting.slice(0, NEXT_ROWS), (e) => e.id, makeNext, updateNext);
@@ -154,6 +148,7 @@ function render(q) {
   const longest = waiting.length ? waiting[waiting.length - 1].estimated_wait_minutes : 0;
   setText($('wait-line'), !waiting.length ? t('display.wait.none')
     : longest > 0 ? t('display.wait.line', { wait: waitText(longest) }) : t('display.wait.short'));
+  fitTexts();
 }
 
 // "12 people waiting" as one sentence of the catalog, with its number in bold.
@@ -232,6 +227,7 @@ function paintCall() {
   setText(box.children[1], isolate(c.name));
   setText(box.children[2], t('display.call.where', { provider: isolate(c.where) || t('display.frontDesk') }));
   box.hidden = false;
+  fitTexts();
   callTimer = setTimeout(paintCall, Math.max(0, c.until - now) + 20);
 }
 
@@ -319,7 +315,7 @@ function playChime() {
     const p = chime.play();
     if (p && p.catch) {
       return p.then(() => true, (err) => {
-        if (err && err.name === 'NotAllowedError') $('sound-on').hidden = false;
+        if (err && err.name === 'NotAllowedError') showSoundStrip();
         return false;
       });
     }
@@ -334,9 +330,15 @@ function checkAutoplay() {
     const Ctx = window.AudioContext || window.webkitAudioContext;
     if (!Ctx) return;
     const ctx = new Ctx();
-    if (ctx.state === 'suspended') $('sound-on').hidden = false;
+    if (ctx.state === 'suspended') showSoundStrip();
     ctx.close();
   } catch { /* ignore */ }
+}
+
+function showSoundStrip() {
+  if (!$('sound-on').hidden) return;
+  $('sound-on').hidden = false;
+  fitTexts();  // the header is narrower now: its hint shows only where it fits
 }
 
 // One tap turns sound on: on the strip's button, or anywhere on the screen.
@@ -364,7 +366,7 @@ function fitRows() {
   const rows = innerWidth <= 700 ? 8 : Math.max(2, Math.floor(free / (0.096 * innerHeight)));
   if (rows !== NEXT_ROWS) { NEXT_ROWS = rows; if (state.last) render(state.last); }
 }
-addEventListener('resize', fitRows);
+addEventListener('resize', () => { fitRows(); fitTexts(); });
 
 // ------------------------------------------------------------ long-run care
 
@@ -386,7 +388,9 @@ function onQueue(q) {
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   // The owner changed the shop's language: the TV follows at once (a ?lang= stays).
   if (supported(q.language) && q.language !== language() && !param('lang', '')) use(q.language);
+  useKind(q.kind);  // "Room" or "Counter" instead of "Chair", as the owner set the shop
   learnClock(q.timestamp);
+  learnProviders(q.providers);
   render(q);
   detectCalls(q);
   announceAgain(q);
@@ -398,6 +402,8 @@ function onQueue(q) {
 
 const live = new LiveSocket({
   url: `/ws/queue/${SHOP}`,
+  // A customer-facing screen: "Reconnecting…" at most, never technical words (SPEC §9).
+  customer: true,
   onMessage: onQueue,
   poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: onQueue },
 });
@@ -407,8 +413,7 @@ fitRows();
 mountClock($('clock'));
 tick();
 setInterval(tick, 10000);
-setInterval(() => refreshProviders(true), 10 * 60 * 1000);
-refreshProviders(true).finally(() => live.start());
+live.start();
 window.qkDisplay = { spokenText, state, voicesFor };
 
 // ------------------------------------------------------------ /display?voices=1

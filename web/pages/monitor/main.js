@@ -4,8 +4,9 @@ import { $, h, setText, syncList, clockTime } from "/lib/ui.js";
 import { LiveSocket } from "/lib/live.js";
 import { loginUrl, requireRole, logout } from "/lib/auth.js";
 import { statusLabel, localToday, textWith } from "/lib/staff-extras.js";
-import { startForShop, onChange, t, has, formatDate, formatNumber } from "/lib/i18n.js";
+import { startForShop, onChange, t, has, formatDate, formatNumber, kind, useKind } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
+import { learnClock, mountClock } from "/lib/clock.js";
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
 await startForShop(languageShop());
@@ -30,7 +31,10 @@ function queueCell(q) {
 
 function apptRow(a) {
   const p = a.patient || {};
-  const bits = [p.phone, p.age != null ? t("monitor.age", { count: p.age }) : null, genderLabel(p.gender)].filter(Boolean);
+  // Age and gender matter to a clinic's reception; a barber or a counter has no use for them.
+  const clinic = kind() === "clinic";
+  const bits = [p.phone, clinic && p.age != null ? t("monitor.age", { count: p.age }) : null,
+    clinic ? genderLabel(p.gender) : null].filter(Boolean);
   // A phone number reads left to right on a right-to-left page too (<bdi dir=ltr>).
   const details = bits.length ? h("small", {}, bits.map((b, i) => [i ? " · " : "",
     h(b === p.phone ? "bdi" : "span", { class: "nw", text: b, attrs: b === p.phone ? { dir: "ltr" } : null })])) : null;
@@ -68,13 +72,16 @@ function createDoctor() {
 function updateDoctor(card, d) {
   const doc = d.doctor;
   card.dataset.providerId = String(doc.id);
+  card.classList.toggle("inactive", d.active === false);
   const sub = [doc.code, doc.specialty].filter(Boolean).join(" · ");
   const total = d.total_appointments;
   const pct = total ? Math.round((d.checked_in_count / total) * 100) : 0;
   const visible = d.appointments;
   card.replaceChildren(...[
     h("div", { class: "doc-head" },
-      h("div", {}, h("div", { class: "doc-name", text: doc.name }), sub ? h("div", { class: "doc-sub", text: sub }) : null),
+      h("div", {}, h("div", { class: "doc-name", text: doc.name }), sub ? h("div", { class: "doc-sub", text: sub }) : null,
+        // A deactivated provider's day is still listed under their name (issue 13).
+        d.active === false ? h("div", { class: "doc-inactive", text: t("monitor.doc.inactive") }) : null),
       h("div", { class: "doc-count" },
         textWith("monitor.doc.checkedIn", { count: total },
           { checked: h("b", { class: "doc-checked", text: formatNumber(d.checked_in_count) }) }))),
@@ -254,6 +261,7 @@ async function start() {
   try {
     const shop = await apiFetch("GET", `/api/v1/shops/${SHOP}/queue`);
     if (shop.appointments_today && shop.appointments_today.date) M.today = shop.appointments_today.date;
+    learnClock(shop.timestamp);  // the appliance's clock in the shop's zone (SPEC §9)
     if (shop.shop_name) { M.shop = shop.shop_name; setText($("shop-name"), shop.shop_name); showShop(); }
   } catch { /* use the browser's date */ }
   M.date = param("date") && /^\d{4}-\d{2}-\d{2}$/.test(param("date")) ? param("date") : M.today;
@@ -263,4 +271,11 @@ async function start() {
   live.start();
 }
 
+mountClock($("clock"));
 start();
+// The clock's offset is learnt from a shop-time stamp (the central view's are UTC): ask
+// again now and then, so a daylight-saving change (and a new kind of place) reaches this
+// screen the same day.
+setInterval(() => {
+  apiFetch("GET", `/api/v1/shops/${SHOP}/queue`).then((q) => { learnClock(q.timestamp); useKind(q.kind); }, () => {});
+}, 30 * 60 * 1000);
