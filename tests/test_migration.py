@@ -275,3 +275,37 @@ def test_a_newer_database_is_refused_in_plain_words(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "newer" in result.stderr
     assert "Traceback" not in result.stderr, result.stderr[-1500:]
+
+
+def test_v6_keeps_an_open_pairing_link_and_new_pairings_get_a_typed_code(tmp_path: Path) -> None:
+    """Step 6 (the pairing's 6-digit code) on a v5 file: a link the owner made before the
+    upgrade still pairs its tablet, and new pairings answer a code that pairs too."""
+    data_dir = tmp_path / "data"
+    path = fresh_database(data_dir)
+    link = "link-made-before-the-upgrade"
+    with sqlite3.connect(path) as db:  # the same file as release v5 left it
+        db.execute('DROP INDEX "pairing_short_hash"')
+        db.execute('ALTER TABLE "pairing" DROP COLUMN "short_hash"')
+        db.execute(
+            "INSERT INTO pairing (code_hash, role, name, expires_at) VALUES (?, ?, ?, ?)",
+            (hashlib.sha256(link.encode()).hexdigest(), "kiosk", "Old link", "2999-01-01T00:00Z"),
+        )
+        db.execute("PRAGMA user_version = 5")
+    db.close()
+    srv = Server(data_dir).start()
+    try:
+        opened = srv.client().get(f"/pair/{link}")
+        assert opened.status == 303 and opened.headers["location"] == "/kiosk"
+        started = srv.client("admin").post("/api/v1/pairing", {"role": "kiosk", "name": "New"})
+        assert started.status == 201 and len(started.body["short_code"]) == 6
+        paired = srv.client().post(
+            "/api/v1/pairing/redeem",
+            {"code": started.body["short_code"]},
+            headers={"Origin": srv.base_url},
+        )
+        assert paired.status == 200 and paired.body["name"] == "New", paired.body
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))

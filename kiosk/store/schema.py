@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -70,6 +70,12 @@ MIGRATIONS: dict[int, list[str]] = {
     # v5: the shop's language for every screen (SPEC §14); release-1 shops keep English.
     5: [
         """ALTER TABLE "shop" ADD COLUMN "language" TEXT NOT NULL DEFAULT 'en'""",
+    ],
+    # v6: a pairing also has a 6-digit code the owner types on the tablet (SPEC §9),
+    # kept only as a hash; links made before the upgrade simply have none.
+    6: [
+        'ALTER TABLE "pairing" ADD COLUMN "short_hash" TEXT',
+        'CREATE INDEX IF NOT EXISTS "pairing_short_hash" ON "pairing" ("short_hash")',
     ],
 }
 
