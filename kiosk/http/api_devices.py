@@ -41,13 +41,15 @@ def _public_base(request: web.Request) -> str:
 
 def _describe(request: web.Request, suffix: str) -> dict:
     base = _public_base(request)
-    urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
+    pages = ("kiosk", "join", "display", "staff", "monitor")
+    urls = {page: f"{base}/{page}{suffix}" for page in pages}
     return {
         "version": __version__,
         "base_url": base,
         "urls": urls,
+        # `join` is the customers' phones' page (SPEC §9): the one for a poster.
         "qr_svg": {
-            page: _qr_svg(url) for page, url in urls.items() if page in ("kiosk", "display")
+            page: _qr_svg(url) for page, url in urls.items() if page in ("kiosk", "join", "display")
         },
     }
 
