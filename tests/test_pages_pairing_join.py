@@ -342,3 +342,61 @@ def test_the_landing_page_leads_tablets_to_pairing_and_phones_to_join(owner, pag
     assert appliance["urls"]["join"] in page.inner_text("#phones-qr-box")
     shot(page, f"landing-{size}")
     assert pages.problems(page) == {}
+
+
+# ---------------------------------------------------------------- kiosk polish
+
+
+def book(server: Server, shop: int, name: str, at: str | None = None) -> dict:
+    staff = server.client("staff")
+    today = staff.get(f"/api/v1/shops/{shop}/queue").body["appointments_today"]["date"]
+    provider = server.client().get(f"/api/v1/shops/{shop}/providers").body[0]
+    body = {"provider_id": provider["id"], "date": today, "patient": {"name": name}}
+    if at:
+        body["starts_at"] = f"{today}T{at}:00+00:00"
+    made = staff.post("/api/v1/appointments", body)
+    assert made.status == 201, made.body
+    return made.body
+
+
+def test_the_appointment_button_shows_only_while_someone_is_left_to_check_in(owner, pages):
+    shop = new_shop(owner)
+    kiosk = pages.open(f"/kiosk?shop={shop}", size="tablet", role="kiosk")
+    kiosk.wait_for_selector("#s-start:not([hidden])", timeout=10_000)
+    kiosk.wait_for_selector("html[data-seq]", state="attached", timeout=5000)
+    assert kiosk.is_hidden("#go-appt"), "nobody to check in: no button leading to 'none left'"
+    booked = book(owner, shop, "Bea Booked", "10:00")
+    kiosk.locator("#go-appt").wait_for(state="visible", timeout=5000)  # live, no reload
+    shot(kiosk, "kiosk-tablet-start-with-appointment")
+    checked = owner.client("kiosk").post("/api/v1/checkins", {"appointment_id": booked["id"]})
+    assert checked.status == 201, checked.body
+    kiosk.locator("#go-appt").wait_for(state="hidden", timeout=5000)
+    assert pages.problems(kiosk) == {}
+
+
+def test_appointments_are_in_time_order_in_shop_time_and_back_stays_on_screen(owner, pages):
+    shop = new_shop(owner)
+    times = ["14:30", "09:00", "11:15", "16:45", "10:05", "12:00", "15:20", "13:40", "17:10"]
+    for i, at in enumerate(times):
+        book(owner, shop, f"Person{i} Test", at)
+    # A tablet whose own clock and zone are not the shop's (UTC here).
+    ctx = pages.context("tablet", timezone_id="America/Los_Angeles")
+    kiosk = pages.open(f"/kiosk?shop={shop}", context=ctx, role="kiosk")
+    kiosk.locator("#go-appt").wait_for(state="visible", timeout=10_000)
+    kiosk.click("#go-appt")
+    kiosk.wait_for_function(
+        "n => document.querySelectorAll('#appt-list li').length === n", arg=len(times)
+    )
+    shown = kiosk.locator("#appt-list .time").all_inner_texts()
+    expected = [
+        f"{int(t[:2]) % 12 or 12}:{t[3:]} {'AM' if int(t[:2]) < 12 else 'PM'}"
+        for t in sorted(times)
+    ]
+    assert shown == expected
+    # One time format on the screen: the clock in the header reads the same way.
+    clock = kiosk.inner_text("#clock")
+    assert re.fullmatch(r"\d{1,2}:\d{2} [AP]M", clock), clock
+    back = kiosk.locator("#s-appt .actions button").bounding_box()
+    assert back["y"] >= 0 and back["y"] + back["height"] <= 768, back
+    shot(kiosk, "kiosk-tablet-appointments-sorted")
+    assert pages.problems(kiosk) == {}
