@@ -220,7 +220,6 @@ async def _serve(config: Config) -> None:
     app[PORT].set_result(port)  # mDNS announces from here on (appliance/advertising.py)
     local = f"http://{_local_host(config.host, dual_stack is not None)}:{port}"
     print(f"Serving on {local}", flush=True)
-    await _print_where_devices_go(app, config, port, local)
     first_page = local + "/"
     setup_secret = app[RUNTIME].setup_secret
     if setup_secret is not None:
@@ -228,6 +227,8 @@ async def _serve(config: Config) -> None:
         first_page = f"{local}/admin?setup={setup_secret}"
         print(f"First run: set the owner's PIN at {first_page}", flush=True)
         setup_link.write(config.data_dir, first_page)
+    # After the PIN (the owner's first step), where each device goes.
+    await _print_where_devices_go(app, config, port, local)
     if config.open_browser:
         threading.Thread(target=webbrowser.open, args=(first_page,), daemon=True).start()
     try:
