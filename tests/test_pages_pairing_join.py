@@ -305,8 +305,10 @@ def test_customer_screens_say_only_reconnecting_clear_of_the_header(chromium, fr
         kiosk = pages.open("/kiosk", size="tablet", role="kiosk")
         kiosk.wait_for_selector("#s-start:not([hidden])", timeout=10_000)
         phone = pages.open("/join", size="phone")
+        claim = server.client("kiosk").post("/api/v1/shops/1/queue", {"full_name": "Tia"}).body
+        ticket = pages.open(f"/t/{claim['claim']}", size="phone")
         assert server.stop() == 0
-        for page in (kiosk, phone):
+        for page, header in ((kiosk, ".top"), (phone, ".top"), (ticket, ".head")):
             page.wait_for_selector(
                 'html[data-quiet-polling="yes"]', state="attached", timeout=20_000
             )
@@ -315,9 +317,10 @@ def test_customer_screens_say_only_reconnecting_clear_of_the_header(chromium, fr
             assert pill.inner_text().strip() == "Reconnecting…"
             assert not page.locator("#qk-banner").is_visible()
             assert "every 5 seconds" not in page.inner_text("body")
-            assert not overlaps(pill.bounding_box(), page.locator(".top").bounding_box())
+            assert not overlaps(pill.bounding_box(), page.locator(header).bounding_box())
         shot(kiosk, "kiosk-tablet-reconnecting")
         shot(phone, "join-phone-reconnecting")
+        shot(ticket, "ticket-phone-reconnecting")
         server.start(port=server.port)
         wait_live_status(kiosk, "connected", timeout_ms=20_000)
         kiosk.wait_for_selector("#qk-status", state="hidden", timeout=5000)

@@ -3,7 +3,7 @@
 // and goes back to its start by itself. Not paired, it shows the "pair this tablet"
 // screen (and leads a customer who came here with their phone to /join), never the form.
 import { LiveSocket } from '/lib/live.js';
-import { apiFetch, onOutbox, shopId } from '/lib/api.js';
+import { apiFetch, onOutbox, setToken, shopId } from '/lib/api.js';
 import { $, h, setText, clear, syncList, firstNameInitial, waitText, clockTime, ordinal, toast } from '/lib/ui.js';
 import { qrSvg } from '/lib/qr.js';
 import { providerName } from '/lib/providers.js';
@@ -337,7 +337,13 @@ async function redeem(code) {
   $('pair-keypad').classList.add('busy');
   try {
     const device = await apiFetch('POST', '/api/v1/pairing/redeem', { code }, { outbox: false, token: null });
+    // The device cookie is this tablet's credential now; a stored token the server
+    // refused would otherwise be sent instead of it.
+    setToken(null);
     if (device.role !== 'kiosk') { location.assign(`/${device.role}${location.search}`); return; }
+    // The socket opened before pairing spoke as nobody: open it again as this device.
+    live.stop();
+    live.start();
     becomeKiosk();
   } catch (err) {
     typed.length = 0;
@@ -375,7 +381,6 @@ async function whoIsThis() {
 
 function becomeKiosk() {
   document.documentElement.dataset.paired = 'yes';
-  live.reconnectNow();  // as the paired device from now on
   form.refreshProviders();
   show('s-start');
 }
