@@ -403,3 +403,26 @@ def test_appointments_are_in_time_order_in_shop_time_and_back_stays_on_screen(ow
     assert back["y"] >= 0 and back["y"] + back["height"] <= 768, back
     shot(kiosk, "kiosk-tablet-appointments-sorted")
     assert pages.problems(kiosk) == {}
+
+
+def test_guessing_codes_on_the_tablet_is_slowed_down_in_the_pages_words(chromium, fresh_server):
+    server = fresh_server.start()
+    limits = {"limits": {"login_attempts": 2, "login_lockout_s": 60}}
+    assert server.client("admin").patch("/api/v1/settings", limits).status == 200
+    pages = Pages(chromium, server)
+    try:
+        code = server.client("admin").post("/api/v1/pairing", {"role": "kiosk"}).body["short_code"]
+        wrong = next(c for c in ("000000", "111111", "222222") if c != code)
+        tablet = pages.open("/kiosk", size="tablet")
+        tablet.wait_for_selector("#s-pair:not([hidden])", timeout=10_000)
+        for _ in range(2):
+            tablet.keyboard.type(wrong)
+            tablet.locator("#pair-error", has_text="not right").wait_for(timeout=5000)
+            tablet.evaluate("document.getElementById('pair-error').textContent = ''")
+        tablet.keyboard.type(code)  # even the right code waits now
+        tablet.locator("#pair-error", has_text="Too many wrong codes").wait_for(timeout=5000)
+        assert re.search(r"wait \d+ seconds", tablet.inner_text("#pair-error"))
+        assert tablet.evaluate("document.documentElement.dataset.paired") == "no"
+        shot(tablet, "kiosk-tablet-pairing-too-many")
+    finally:
+        pages.close()
