@@ -133,7 +133,9 @@ def test_an_unpaired_kiosk_shows_pairing_and_the_way_to_join_never_the_form(owne
         assert box["height"] >= 48 and box["width"] >= 48, box
         assert box["y"] + box["height"] <= view["height"] or size == "phone", box
     # The server's clock, not this device's.
-    page.wait_for_function("document.getElementById('clock').textContent.length > 0", timeout=5000)
+    page.wait_for_function(
+        "() => document.getElementById('clock').textContent.length > 0", timeout=5000
+    )
     shot(page, f"kiosk-{size}-unpaired")
     assert pages.problems(page) == {}
 
@@ -290,7 +292,7 @@ def test_customer_screens_show_the_servers_clock_not_the_devices(owner, pages):
         ctx.clock.set_fixed_time(datetime(2001, 2, 3, 4, 5, 6))  # a tablet with a wrong clock
         page = pages.open(path, context=ctx, role=role)
         page.wait_for_function(
-            "document.getElementById('clock').dataset.serverTime.length > 0", timeout=10_000
+            "() => document.getElementById('clock').dataset.serverTime.length > 0", timeout=10_000
         )
         shown = page.get_attribute("#clock", "data-server-time")
         stamp = owner.client().get(f"/api/v1/shops/{shop}/queue").body["timestamp"]
