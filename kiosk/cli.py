@@ -182,7 +182,6 @@ async def _serve(config: Config) -> None:
     from aiohttp import web
 
     from kiosk.app import make_app
-    from kiosk.appliance.advertising import WILDCARD_HOSTS
     from kiosk.http import connections
     from kiosk.keys import HTTP_CONNECTIONS, PORT, RUNTIME
     from kiosk.security import setup_link
@@ -221,8 +220,6 @@ async def _serve(config: Config) -> None:
     app[PORT].set_result(port)  # mDNS announces from here on (appliance/advertising.py)
     local = f"http://{_local_host(config.host, dual_stack is not None)}:{port}"
     print(f"Serving on {local}", flush=True)
-    if config.mdns and config.host in WILDCARD_HOSTS:
-        await _print_lan_address(app, port)
     first_page = local + "/"
     setup_secret = app[RUNTIME].setup_secret
     if setup_secret is not None:
@@ -230,6 +227,8 @@ async def _serve(config: Config) -> None:
         first_page = f"{local}/admin?setup={setup_secret}"
         print(f"First run: set the owner's PIN at {first_page}", flush=True)
         setup_link.write(config.data_dir, first_page)
+    # After the PIN (the owner's first step), where each device goes.
+    await _print_where_devices_go(app, config, port, local)
     if config.open_browser:
         threading.Thread(target=webbrowser.open, args=(first_page,), daemon=True).start()
     try:
@@ -248,19 +247,31 @@ def _local_host(host: str, dual_stack: bool) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def _print_lan_address(app, port: int) -> None:
-    """The address a tablet opens, as text and as a QR code in the terminal."""
+async def _print_where_devices_go(app, config: Config, port: int, local: str) -> None:
+    """Two labelled lines, always (SPEC §9): where desk tablets and TVs are paired, and
+    where customers' phones join. A QR code under each when a LAN device can open it;
+    on 127.0.0.1 alone it would not work there, so there is none."""
     from kiosk.appliance import discovery
+    from kiosk.appliance.advertising import WILDCARD_HOSTS
     from kiosk.keys import DB
+    from kiosk.security.origins import is_loopback
     from kiosk.services import shops
 
-    host_name = discovery.host_name_for(await app[DB].run(shops.install_id))
-    url = discovery.primary_url(port)
-    print(
-        f"Tablets and TVs: open {url}/kiosk or {url}/display (also {host_name.rstrip('.')}:{port})",
-        flush=True,
-    )
-    print(discovery.qr_terminal(f"{url}/kiosk"), flush=True)
+    base, on_lan, also = local, not is_loopback(config.host.strip("[]")), ""
+    if config.host in WILDCARD_HOSTS:
+        addresses = await asyncio.to_thread(discovery.lan_addresses)
+        on_lan = bool(addresses)
+        base = discovery.primary_url(port) if on_lan else local
+    if on_lan and config.mdns:
+        host_name = discovery.host_name_for(await app[DB].run(shops.install_id))
+        also = f" (also {host_name.rstrip('.')}:{port})"
+    for label, url, tail in (
+        ("Desk tablets and TVs: pair them from ", f"{base}/admin", also),
+        ("Customers' phones: ", f"{base}/join", ""),
+    ):
+        print(f"{label}{url}{tail}", flush=True)
+        if on_lan:
+            print(discovery.qr_terminal(url), flush=True)
 
 
 def discover(timeout: float) -> int:

@@ -12,6 +12,9 @@ def test_appliance_tells_the_address_tablets_should_open(server):
     # (or, with no network at all, loopback as the last resort) is offered instead.
     assert body["base_url"].startswith("http://")
     assert "<svg" in body["qr_svg"]["kiosk"] and "<svg" in body["qr_svg"]["display"]
+    # Customers' phones have their own page (SPEC §9), with a QR code for a poster.
+    assert body["urls"]["join"] == f"{body['base_url']}/join?shop=2"
+    assert "<svg" in body["qr_svg"]["join"]
 
 
 def test_retired_providers_are_listed_for_staff_and_the_owner_only(server):

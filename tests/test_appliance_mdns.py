@@ -182,8 +182,8 @@ def test_appliance_is_discovered_and_reached_from_the_lan_and_says_goodbye(
     deadline = time.monotonic() + 30
     read_until(server, "Serving on ", deadline)
     # The QR code's address is the LAN one, the .local name only secondary text.
-    tablets = read_until(server, "Tablets and TVs: ", deadline)
-    assert f"http://{v4}:{PORT}/kiosk" in tablets, tablets
+    tablets = read_until(server, "Desk tablets and TVs: pair them from ", deadline)
+    assert f"http://{v4}:{PORT}/admin" in tablets, tablets
     host = re.search(r"\(also (queue-[a-z0-9]{6}\.local):\d+\)", tablets)
     assert host, tablets
 

@@ -283,13 +283,13 @@ def test_a_newer_database_is_refused_in_plain_words(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr, result.stderr[-1500:]
 
 
-def build_v5(data_dir: Path) -> Path:
-    """A file of the release before services (schema v5): v1 brought up by the frozen
-    steps 2 to 5, as an appliance of that release left it."""
+def build_version(data_dir: Path, version: int) -> Path:
+    """A file as the release at schema `version` left it: v1 brought up by the frozen
+    steps 2 to `version`."""
     path = build_v1(data_dir)
     con = sqlite3.connect(path)
     try:
-        for step in range(2, 6):
+        for step in range(2, version + 1):
             with con:
                 for statement in MIGRATIONS[step]:
                     con.execute(statement)
@@ -301,7 +301,7 @@ def build_v5(data_dir: Path) -> Path:
 
 def test_server_upgrades_a_v5_database_to_services_and_priority(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    path = build_v5(data_dir)
+    path = build_version(data_dir, 5)
     assert "service" not in tables(path)
     srv = Server(data_dir).start()
     try:
@@ -337,3 +337,34 @@ def test_server_upgrades_a_v5_database_to_services_and_priority(tmp_path: Path) 
 
 def item_of(queue: dict[str, Any], entry_id: int) -> dict[str, Any]:
     return next(e for e in queue["queue_items"] if e["id"] == entry_id)
+
+
+def test_v8_keeps_an_open_pairing_link_and_new_pairings_get_a_typed_code(tmp_path: Path) -> None:
+    """Step 8 (the pairing's 6-digit code) on a v7 file: a link the owner made before the
+    upgrade still pairs its tablet, and new pairings answer a code that pairs too."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 7)
+    link = "link-made-before-the-upgrade"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO pairing (code_hash, role, name, expires_at) VALUES (?, ?, ?, ?)",
+            (hashlib.sha256(link.encode()).hexdigest(), "kiosk", "Old link", "2999-01-01T00:00Z"),
+        )
+    db.close()
+    srv = Server(data_dir).start()
+    try:
+        opened = srv.client().get(f"/pair/{link}")
+        assert opened.status == 303 and opened.headers["location"] == "/kiosk"
+        started = srv.client("admin").post("/api/v1/pairing", {"role": "kiosk", "name": "New"})
+        assert started.status == 201 and len(started.body["short_code"]) == 6
+        paired = srv.client().post(
+            "/api/v1/pairing/redeem",
+            {"code": started.body["short_code"]},
+            headers={"Origin": srv.base_url},
+        )
+        assert paired.status == 200 and paired.body["name"] == "New", paired.body
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))

@@ -425,12 +425,11 @@ def test_pair_a_tablet_then_revoke_it(owner, pages):
         row.wait_for(state="detached", timeout=5000)
         assert all(t["id"] != token_id for t in owner.client("admin").get("/api/v1/tokens").body)
         # ... and the tablet's next join is refused (phone check-in is off too).
-        tablet.goto(f"{owner.base_url}/kiosk")  # (see the xfail test below for why not #t-done)
-        tablet.click("#go-join")
-        tablet.fill("#j-name", "Tom Tablet")
-        tablet.click("#j-submit")
-        tablet.locator("#join-error", has_text="switched off").wait_for(timeout=5000)
-        assert entry_named(owner, 1, "Tom Tablet") is None
+        # ... and the tablet is no longer a desk tablet: it asks to be paired again, and
+        # never offers the join form (SPEC §9).
+        tablet.goto(f"{owner.base_url}/kiosk")
+        tablet.wait_for_selector("#s-pair:not([hidden])", timeout=10_000)
+        assert not tablet.locator("#join-form").is_visible()
         admin.locator(
             '#audit-rows tr[data-type="token_revoked"] .a-name', has_text="Olga"
         ).wait_for(timeout=20_000)
@@ -444,7 +443,7 @@ def test_a_paired_tablet_is_a_desk_tablet(owner, pages):
     assert pairing.status == 201, pairing.body
     tablet = pages.open(urlsplit(pairing.body["url"]).path)
     assert urlsplit(tablet.url).path == "/kiosk"
-    assert tablet.locator("#go-appt").is_visible()
+    tablet.wait_for_selector("#s-start:not([hidden])", timeout=10_000)
     tablet.click("#go-join")
     tablet.fill("#j-name", "Dora Desk")
     tablet.click("#j-submit")

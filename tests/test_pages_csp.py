@@ -31,6 +31,7 @@ REQUIRED = {
 SCREENS = [
     ("/", None, False),
     ("/kiosk?shop={shop}", "kiosk", True),
+    ("/join?shop={shop}", None, True),
     ("/display?shop={shop}", "display", True),
     ("/t/{claim}", None, True),
     ("/staff?shop={shop}", "staff", True),

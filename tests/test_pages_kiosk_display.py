@@ -195,9 +195,8 @@ def test_join_on_kiosk_appears_on_every_screen_within_a_second(pages, server):
 
 def test_self_check_in_on_a_phone_lands_on_the_ticket_page(pages, server):
     shop, _ = new_shop(server)
-    phone = pages.open(f"/kiosk?shop={shop}", size="phone")  # no token: a customer's phone
-    assert phone.is_hidden("#go-appt")  # appointment check-in needs the desk tablet
-    phone.click("#go-join")
+    phone = pages.open(f"/join?shop={shop}", size="phone")  # a customer's own phone
+    phone.wait_for_selector("#s-join:not([hidden])", timeout=5000)
     phone.fill("#j-name", "Pia Phone")
     phone.click("#j-submit")
     phone.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]{10,}$"), timeout=5000)
@@ -255,7 +254,9 @@ def test_server_restart_reconnects_polls_and_sends_the_offline_join_once(chromiu
         )
         display.wait_for_selector("#qk-banner:not([hidden])", timeout=15_000)
         assert "Live updates are down" in display.inner_text("#qk-banner")
-        kiosk.wait_for_selector("#qk-banner:not([hidden])", timeout=15_000)
+        # A customer's screen polls quietly: "Reconnecting…", never the technical banner.
+        kiosk.wait_for_selector('html[data-quiet-polling="yes"]', state="attached", timeout=15_000)
+        assert kiosk.locator("#qk-banner").is_hidden()
         shot(display, "display-tv-polling")
 
         # A customer joins while the appliance is down: saved in the outbox.
@@ -670,8 +671,8 @@ SCREENS = [
     ("kiosk-tablet-join", "/kiosk?shop={shop}", "tablet", "kiosk", "join-form"),
     ("kiosk-tablet-ticket", "/kiosk?shop={shop}", "tablet", "kiosk", "join"),
     ("kiosk-tablet-appointments", "/kiosk?shop={shop}", "tablet", "kiosk", "appointments"),
-    ("kiosk-phone-start", "/kiosk?shop={shop}", "phone", None, None),
-    ("kiosk-phone-join", "/kiosk?shop={shop}", "phone", None, "join-form"),
+    ("kiosk-phone-unpaired", "/kiosk?shop={shop}", "phone", None, None),
+    ("join-phone", "/join?shop={shop}", "phone", None, None),
     ("kiosk-phone-ticket", "/kiosk?shop={shop}", "phone", "kiosk", "join"),
     ("kiosk-tv-start", "/kiosk?shop={shop}", "tv", "kiosk", None),
     ("display-tv", "/display?shop={shop}", "tv", None, None),

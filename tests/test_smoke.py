@@ -20,7 +20,8 @@ def test_the_landing_page_links_every_screen_and_each_answers(tmp_path):
         landing = client.get("/")
         assert landing.status == 200
         links = set(re.findall(rb'href="(/[a-z]*)"', landing.raw))
-        assert {b"/kiosk", b"/display", b"/staff", b"/monitor", b"/admin", b"/test"} <= links
+        expected = {b"/kiosk", b"/join", b"/display", b"/staff", b"/monitor", b"/admin", b"/test"}
+        assert expected <= links
         for link in links:
             page = client.get(link.decode())
             assert page.status == 200 and b"<html" in page.raw, link

@@ -10,11 +10,13 @@ from aiohttp import web
 
 from kiosk import __version__
 from kiosk.appliance import discovery
-from kiosk.domain.errors import NotFound
+from kiosk.domain.errors import InvalidField, NotFound
 from kiosk.http import validate as v
+from kiosk.http.api_accounts import _guarded as _count_guess
+from kiosk.http.api_accounts import _json_from_this_site
 from kiosk.http.middleware import DEVICE_COOKIE
 from kiosk.http.requests import body_of, ctx_of, json_response, principal_of
-from kiosk.keys import DB
+from kiosk.keys import DB, LOGIN_GUARD
 from kiosk.security.origins import is_loopback
 from kiosk.security.principal import require
 from kiosk.services import accounts
@@ -39,13 +41,15 @@ def _public_base(request: web.Request) -> str:
 
 def _describe(request: web.Request, suffix: str) -> dict:
     base = _public_base(request)
-    urls = {page: f"{base}/{page}{suffix}" for page in ("kiosk", "display", "staff", "monitor")}
+    pages = ("kiosk", "join", "display", "staff", "monitor")
+    urls = {page: f"{base}/{page}{suffix}" for page in pages}
     return {
         "version": __version__,
         "base_url": base,
         "urls": urls,
+        # `join` is the customers' phones' page (SPEC §9): the one for a poster.
         "qr_svg": {
-            page: _qr_svg(url) for page, url in urls.items() if page in ("kiosk", "display")
+            page: _qr_svg(url) for page, url in urls.items() if page in ("kiosk", "join", "display")
         },
     }
 
@@ -69,6 +73,18 @@ async def start_pairing(request: web.Request) -> web.Response:
     return json_response({**started, "url": url, "qr_svg": qr}, 201)
 
 
+def _keep_device(response: web.StreamResponse, secret: str) -> web.StreamResponse:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        secret,
+        max_age=accounts.DEVICE_DAYS * 86400,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
 async def redeem_pairing(request: web.Request) -> web.Response:
     """Opened on the tablet or TV: it keeps a device token (cookie) and goes to its page."""
     code = request.match_info["code"]
@@ -81,16 +97,31 @@ async def redeem_pairing(request: web.Request) -> web.Response:
             text=f"<!doctype html><meta charset=utf-8><title>Pairing</title>"
             f"<p style='font:24px system-ui'>{exc.message}</p>",
         )
-    response = web.HTTPSeeOther(f"/{device['role']}")
-    response.set_cookie(
-        DEVICE_COOKIE,
-        device["secret"],
-        max_age=accounts.DEVICE_DAYS * 86400,
-        path="/",
-        httponly=True,
-        samesite="Strict",
-    )
-    return response
+    return _keep_device(web.HTTPSeeOther(f"/{device['role']}"), device["secret"])
+
+
+def _short_code(body: dict) -> str:
+    code = body.get("code")
+    digits = accounts.SHORT_CODE_DIGITS
+    if not (isinstance(code, str) and code.isascii() and code.isdigit() and len(code) == digits):
+        raise InvalidField("code", f"must be the {digits}-digit code shown at /admin")
+    return code
+
+
+async def redeem_short_code(request: web.Request) -> web.Response:
+    """The owner typed the code on the tablet: this browser becomes the paired device,
+    without leaving its page (the answer names the role; the secret stays in the cookie)."""
+    # A typed code is guessed like a PIN: the same per-address lockout (counted before
+    # the check), and only as JSON from our own pages.
+    _json_from_this_site(request)
+    body = await body_of(request)
+    v.only_known(body, {"code"})
+    code = _short_code(body)
+    address = _count_guess(request)
+    device = await request.app[DB].run(accounts.redeem_short_code, ctx_of(request), code)
+    request.app[LOGIN_GUARD].succeeded(address)
+    answer = {k: device[k] for k in ("id", "name", "role", "kind", "expires_at")}
+    return _keep_device(json_response(answer), device["secret"])
 
 
 def bind(app: web.Application) -> None:
@@ -98,4 +129,5 @@ def bind(app: web.Application) -> None:
     p = "/api/v1"
     r.add_get(f"{p}/appliance", appliance)
     r.add_post(f"{p}/pairing", start_pairing)
+    r.add_post(f"{p}/pairing/redeem", redeem_short_code)
     r.add_get("/pair/{code}", redeem_pairing)

@@ -10,7 +10,8 @@ from aiohttp import web
 # Screen name -> its HTML file in web/.
 PAGES = {
     "/": "index.html",
-    "/kiosk": "kiosk.html",
+    "/kiosk": "kiosk.html",  # the paired desk tablet (SPEC §9)
+    "/join": "join.html",  # a customer's own phone joins the queue here
     "/display": "display.html",
     "/staff": "staff.html",
     "/monitor": "monitor.html",

@@ -26,6 +26,7 @@ ADMIN_TOPICS = ["admin"]
 SESSION_HOURS = 16  # a working day on one login
 DEVICE_DAYS = 400  # a paired tablet stays paired (browsers cap cookies near this)
 PAIRING_MINUTES = 10
+SHORT_CODE_DIGITS = 6
 STAFF_ROLES = ("staff", "admin")
 RESET_KEY = "setup_reset"
 
@@ -277,21 +278,56 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+def _live_pairing(where) -> Pairing | None:
+    return Pairing.get_or_none(
+        where & Pairing.used_at.is_null() & (Pairing.expires_at >= iso_utc(utcnow()))
+    )
+
+
+def _new_short_code() -> str:
+    """Six digits no other open pairing holds, so a typed code names one device."""
+    while True:
+        short = f"{secrets.randbelow(10**SHORT_CODE_DIGITS):0{SHORT_CODE_DIGITS}d}"
+        if _live_pairing(Pairing.short_hash == _code_hash(short)) is None:
+            return short
+
+
 def start_pairing(ctx: Ctx, role: str, name: str) -> Outcome:
     if role not in ("kiosk", "display"):
         raise InvalidField("role", "a paired device is a kiosk or a display")
     code = secrets.token_urlsafe(12)
+    short = _new_short_code()
     expires_at = _later(minutes=PAIRING_MINUTES)
-    Pairing.create(code_hash=_code_hash(code), role=role, name=name, expires_at=expires_at)
+    Pairing.create(
+        code_hash=_code_hash(code),
+        short_hash=_code_hash(short),
+        role=role,
+        name=name,
+        expires_at=expires_at,
+    )
     event = _event(ctx, "pairing_started", role=role, name=name, expires_at=expires_at)
-    return Outcome({"code": code, "role": role, "name": name, "expires_at": expires_at}, (event,))
+    body = {"code": code, "short_code": short, "role": role, "name": name}
+    return Outcome({**body, "expires_at": expires_at}, (event,))
 
 
 def redeem_pairing(ctx: Ctx, code: str) -> Outcome:
     """The device opened its link: it becomes a paired device, once."""
-    pairing = Pairing.get_or_none(Pairing.code_hash == _code_hash(code))
-    if pairing is None or pairing.used_at is not None or pairing.expires_at < iso_utc(utcnow()):
+    pairing = _live_pairing(Pairing.code_hash == _code_hash(code))
+    if pairing is None:
         raise NotFound("this pairing link is used up or expired; make a new one at /admin")
+    return _pair(ctx, pairing)
+
+
+def redeem_short_code(ctx: Ctx, short: str) -> Outcome:
+    """The owner typed the 6-digit code on the device: the same as opening the link."""
+    pairing = _live_pairing(Pairing.short_hash == _code_hash(short))
+    if pairing is None:
+        raise NotFound("no open pairing has this code; check it, or make a new one at /admin")
+    return _pair(ctx, pairing)
+
+
+def _pair(ctx: Ctx, pairing: Pairing) -> Outcome:
+    # One row holds both the link and the code, so using either uses up both.
     pairing.used_at = iso_utc(utcnow())
     pairing.save()
     token, secret = create_token(pairing.role, pairing.name, pairing.used_at)

@@ -218,13 +218,15 @@ class Token(BaseModel):
 
 
 class Pairing(BaseModel):
-    """A one-time link that turns a tablet or TV into a paired device (10 minutes)."""
+    """A one-time link, and its 6-digit code, that turn a tablet or TV into a paired
+    device (10 minutes; either one uses up both)."""
 
     code_hash = TextField(primary_key=True)
     role = TextField()
     name = TextField()
     expires_at = TextField()
     used_at = TextField(null=True)
+    short_hash = TextField(null=True, index=True)
 
 
 class IdempotencyKey(BaseModel):

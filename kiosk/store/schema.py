@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -92,6 +92,12 @@ MIGRATIONS: dict[int, list[str]] = {
     # chair, room or counter. Release-1 shops are 'other', which keeps today's words.
     7: [
         """ALTER TABLE "shop" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'other'""",
+    ],
+    # v8: a pairing also has a 6-digit code the owner types on the tablet (SPEC §9),
+    # kept only as a hash; links made before the upgrade simply have none.
+    8: [
+        'ALTER TABLE "pairing" ADD COLUMN "short_hash" TEXT',
+        'CREATE INDEX IF NOT EXISTS "pairing_short_hash" ON "pairing" ("short_hash")',
     ],
 }
 

@@ -37,6 +37,10 @@
 //   original Idempotency-Keys).
 // - Close codes 4404 (unknown shop/provider) and 1008 (bad token / policy) set status
 //   'error' and keep retrying slowly.
+// - `customer: true` (kiosk, /join, the phone's ticket, the TV): a customer never reads
+//   technical words (SPEC §9). While polling it shows only the "Reconnecting…" pill, never
+//   the yellow banner, and an offline or error status reads "Reconnecting…" too.
+//   `<html data-quiet-polling="yes|no">` says whether such a socket is polling.
 // - Close code 4401 (the token or session was revoked, SPEC §16): with opts.onRevoked the
 //   socket stops and calls it (a staff page goes back to the PIN pad); without it, the
 //   socket reconnects as whatever the page's credentials now are.
@@ -55,6 +59,15 @@ const PINGS = [
   [/^\/ws\/(queue|appointments)\//, () => ({ type: 'ping' })],
 ];
 const EVENT_DIALECTS = [/^\/ws\/connect\/?$/, /^\/ws\/?$/];
+
+// A customer's screen says "Reconnecting…" at most: no banner about polling, and no
+// "Offline" or "Connection error" either (they mean nothing to someone waiting).
+function customerView(sock) {
+  return {
+    get status() { return sock.status === 'offline' || sock.status === 'error' ? 'reconnecting' : sock.status; },
+    polling: false,
+  };
+}
 
 export class LiveSocket {
   constructor(opts) {
@@ -94,6 +107,8 @@ export class LiveSocket {
       const hit = PINGS.find(([re]) => re.test(this.path));
       this._ping = hit ? hit[1] : () => ({ type: 'ping' });
     }
+    // What the status pill and banner are told about this socket.
+    this._shown = this.opts.customer ? customerView(this) : this;
     this._onOnline = () => { if (!this._stopped && !this.connected) this.reconnectNow(); };
     this._onOffline = () => { if (!this._stopped && !this.connected) this._setStatus('offline'); };
   }
@@ -106,7 +121,7 @@ export class LiveSocket {
     this._stopped = false;
     window.addEventListener('online', this._onOnline);
     window.addEventListener('offline', this._onOffline);
-    if (this.opts.indicator) statusIndicator.track(this);
+    if (this.opts.indicator) statusIndicator.track(this._shown);
     this._connect();
     return this;
   }
@@ -118,7 +133,7 @@ export class LiveSocket {
     for (const name of Object.keys(this._timers)) this._clear(name);
     this._stopPolling();
     this._drop(1000, 'page closed');
-    if (this.opts.indicator) statusIndicator.untrack(this);
+    if (this.opts.indicator) statusIndicator.untrack(this._shown);
   }
 
   send(message) {
@@ -277,6 +292,7 @@ export class LiveSocket {
   _startPolling() {
     if (this.polling) return;
     this.polling = true;
+    if (this.opts.customer) document.documentElement.dataset.quietPolling = 'yes';
     if (this.opts.indicator) statusIndicator.refresh();
     if (this.opts.onStatus) { try { this.opts.onStatus(this.status, this); } catch (e) { console.error(e); } }
     this._pollOnce();
@@ -286,6 +302,7 @@ export class LiveSocket {
     this._clear('poll');
     if (!this.polling) return;
     this.polling = false;
+    if (this.opts.customer) document.documentElement.dataset.quietPolling = 'no';
     if (this.opts.indicator) statusIndicator.refresh();
   }
 

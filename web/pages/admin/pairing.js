@@ -28,6 +28,10 @@ function showPairing(started, known) {
   A.pairing = { ...started, known, deadline: Date.now() + PAIRING_MS - 1000, state: "open" };
   setText($("pair-title"), started.name);
   setText($("pair-url"), started.url);
+  // The code the owner types on the tablet (SPEC §9), in two halves like a phone's.
+  const code = String(started.short_code || "");
+  setText($("pair-short-code"), code.length === 6 ? `${code.slice(0, 3)} ${code.slice(3)}` : code);
+  $("pair-code-box").hidden = !code;
   const label = t("admin.pair.qrLabel", { name: started.name });
   $("pair-qr").replaceChildren(serverSvg(started.qr_svg, started.url, label) || qrSvg(started.url, { size: 190, label }));
   box.dataset.state = "open";
@@ -50,6 +54,7 @@ function tickPairing() {
   if (left <= 0) {
     p.state = "expired";
     $("pair-out").dataset.state = "expired";
+    $("pair-code-box").hidden = true;
     $("pair-copy").hidden = true;
     clearInterval(A.pairTimer);
     drawPairing();
@@ -61,6 +66,8 @@ function drawPairing() {
   const p = A.pairing;
   if (!p) return;
   const kiosk = p.role === "kiosk";
+  const kioskPage = `${p.url.split("/pair/")[0]}/kiosk`;
+  setText($("pair-code-how"), t("admin.pair.typeCode", { address: kioskPage.replace(/^https?:\/\//, "") }));
   if (p.state === "open") {
     setText($("pair-how"), t(kiosk ? "admin.pair.howKiosk" : "admin.pair.howDisplay"));
     setText($("pair-state-text"), t("admin.pair.expiresIn"));
@@ -87,6 +94,7 @@ export function checkPaired() {
   drawPairing();
   setText($("pair-url"), "");
   $("pair-state-text").hidden = true;
+  $("pair-code-box").hidden = true;
   $("pair-countdown").hidden = true;
   $("pair-copy").hidden = true;
   $("pair-name").value = "";

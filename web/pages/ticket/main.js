@@ -2,6 +2,7 @@
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
 import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
+import { learnClock, mountClock } from '/lib/clock.js';
 import { direction, language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
 
 // A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
@@ -33,11 +34,57 @@ const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
 const OPEN = new Set(['CHECKED_IN', 'CALLED', 'IN_SERVICE']);
 const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null };
 
+mountClock($('clock'));
+
+// Pages on the shop's LAN come over plain HTTP: no secure context, so no notifications,
+// wake lock or service worker. While it is open, the page itself tells the customer:
+// it vibrates and chimes (Web Audio) when the browser allows, once per moment. A tap on
+// "sound on" is the gesture that allows both.
+let audio = null;
+
+function audioContext() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!audio && Context) audio = new Context();
+  return audio;
+}
+
+function chime() {
+  const ctx = audio || (navigator.userActivation && navigator.userActivation.hasBeenActive ? audioContext() : null);
+  if (!ctx) return;
+  if (ctx.state !== 'running') { ctx.resume().catch(() => {}); return; }
+  const at = ctx.currentTime;
+  [[0, 880], [0.35, 660]].forEach(([delay, hertz]) => {
+    const tone = ctx.createOscillator();
+    const volume = ctx.createGain();
+    tone.frequency.value = hertz;
+    volume.gain.setValueAtTime(0.0001, at + delay);
+    volume.gain.exponentialRampToValueAtTime(0.5, at + delay + 0.02);
+    volume.gain.exponentialRampToValueAtTime(0.0001, at + delay + 0.3);
+    tone.connect(volume).connect(ctx.destination);
+    tone.start(at + delay);
+    tone.stop(at + delay + 0.32);
+  });
+}
+
 function buzz(kind, pattern) {
   if (state.buzzed.has(kind)) return;
   state.buzzed.add(kind);
   try { if (navigator.vibrate) navigator.vibrate(pattern); } catch { /* not allowed yet */ }
+  if (kind !== 'soon') chime();
 }
+
+function paintSound() {
+  const on = !!audio && audio.state === 'running';
+  document.documentElement.dataset.sound = on ? 'on' : 'off';
+  $('sound-on').hidden = on || !state.ticket || !OPEN.has(state.ticket.status);
+}
+
+$('sound-on').addEventListener('click', async () => {
+  const ctx = audioContext();
+  try { if (ctx) await ctx.resume(); } catch { /* stays off */ }
+  try { if (navigator.vibrate) navigator.vibrate(60); } catch { /* none */ }
+  paintSound();
+});
 
 function render(t) {
   state.ticket = t;
@@ -66,6 +113,10 @@ function render(t) {
   else if (waiting && t.position_in_queue === 1) { kind = 'next'; title = say('ticket.alert.next'); sub = say('ticket.alert.nextHint'); buzz('next', [200, 100, 200]); }
   else if (waiting && t.position_in_queue === 2) { kind = 'soon'; title = say('ticket.alert.soon'); sub = say('ticket.alert.soonHint'); buzz('soon', [200]); }
   alert.hidden = !kind;
+  // "You're next" and "your turn": the whole page changes, not only a line of it.
+  if (kind === 'next' || kind === 'called') document.documentElement.dataset.turn = kind;
+  else delete document.documentElement.dataset.turn;
+  paintSound();
   if (kind) {
     alert.dataset.kind = kind;
     alert.textContent = title;
@@ -96,6 +147,7 @@ function onQueue(q) {
   if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   document.documentElement.dataset.seq = String(state.lastSeq);
+  learnClock(q.timestamp);
   followLanguage(q.language);
   const mine = (q.queue_items || []).find((e) => e.id === state.ticket.id);
   const t = state.ticket;
@@ -108,6 +160,7 @@ function onQueue(q) {
 function startLive(shop) {
   state.live = new LiveSocket({
     url: `/ws/queue/${shop}/`,
+    customer: true,
     onMessage: onQueue,
     onOpen: (_, { reconnected }) => { if (reconnected) fetchTicket(); },
     poll: { url: TICKET_URL, everyMs: 5000, onData: render },

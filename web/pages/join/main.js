@@ -1,0 +1,103 @@
+// Queue Kiosk — /join: the customer's own phone (the QR poster at the door, the QR on the
+// TV and on an unpaired /kiosk). Join -> the customer's ticket page /t/{claim} (SPEC §9).
+// When joining from a phone is not possible (self check-in off; later: the shop closed,
+// SPEC §11) it says so, with the reason, before any form is shown.
+import { LiveSocket } from '/lib/live.js';
+import { shopId } from '/lib/api.js';
+import { $, setText, waitText } from '/lib/ui.js';
+import { learnClock, mountClock } from '/lib/clock.js';
+import { joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
+import { formatTime, language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
+
+const SHOP = shopId();
+let home = await startForShop(SHOP);
+mountClock($('clock'));
+
+const state = { queue: null, lastSeq: -1, refused: null };
+languageSwitch($('languages-row'), { home: () => home });
+
+// Why this phone may not join now, or null. The server's own refusal of a join wins
+// until the next change of the queue (the switch may have been flipped meanwhile).
+function whyNot() {
+  if (state.refused) return state.refused;
+  const q = state.queue;
+  if (!q) return null;
+  // Hook for opening hours (SPEC §11, a later issue): a queue body that says the shop
+  // is closed (`open: false`, with `opens_at`) is shown like the server's 409 `closed`.
+  if (q.open === false) return { kind: 'closed', opensAt: q.opens_at || null };
+  if (q.display && q.display.self_checkin === false) return { kind: 'off' };
+  return null;
+}
+
+function paint() {
+  const q = state.queue;
+  if (q && q.shop_name) {
+    setText($('shop-name'), q.shop_name);
+    document.title = t('join.titleShop', { shop: q.shop_name });
+  }
+  if (q) {
+    const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
+    const last = waiting[waiting.length - 1];
+    setText($('line-info'), last ? t('kiosk.line.waiting', { count: waiting.length, wait: waitText(last.estimated_wait_minutes) })
+      : t('kiosk.line.none'));
+  }
+  const why = whyNot();
+  const screen = !q && !state.refused ? 's-wait' : why ? 's-closed' : 's-join';
+  for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== screen;
+  document.documentElement.dataset.screen = screen.slice(2);
+  document.documentElement.dataset.why = why ? why.kind : '';
+  if (!why) return;
+  if (why.kind === 'closed') {
+    setText($('closed-heading'), t('join.closed.heading'));
+    setText($('closed-reason'), why.opensAt ? t('join.closed.opensAt', { time: formatTime(why.opensAt) }) : t('join.closed.text'));
+    setText($('closed-hint'), t('join.closed.hint'));
+  } else {
+    setText($('closed-heading'), t('join.off.heading'));
+    setText($('closed-reason'), t('join.off.reason'));
+    setText($('closed-hint'), t('join.off.hint'));
+  }
+}
+
+function onQueue(q) {
+  if (!q || q.type !== 'queue_update') return;
+  if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;
+  if (typeof q.seq === 'number') {
+    if (q.seq > state.lastSeq) state.refused = null;
+    state.lastSeq = q.seq;
+  }
+  state.queue = q;
+  learnClock(q.timestamp);
+  document.documentElement.dataset.seq = String(state.lastSeq);
+  if (supported(q.language) && !new URLSearchParams(location.search).has('lang') && q.language !== home) {
+    home = q.language;
+    if (visitLanguage() === null && language() !== home) use(home);
+  }
+  paint();
+}
+
+onChange(paint);
+
+const form = joinForm({
+  shop: SHOP,
+  outbox: false,  // a phone that lost its connection tries again itself, with its ticket page to come
+  onTicket(entry) {
+    const url = `/t/${encodeURIComponent(entry.claim)}`;
+    location.assign(visitLanguage() ? `${url}?lang=${encodeURIComponent(visitLanguage())}` : url);
+  },
+  onPending() { /* outbox off: never queued */ },
+  onRefused(err) {
+    if (err.status === 409 && err.code !== 'closed') return;  // "already in", not a refusal
+    const opensAt = err.details && err.details.opens_at;
+    state.refused = err.status === 409 ? { kind: 'closed', opensAt: opensAt || null } : { kind: 'off' };
+    paint();
+  },
+});
+form.refreshProviders();
+
+new LiveSocket({
+  url: `/ws/queue/${SHOP}/`,
+  customer: true,
+  onMessage: onQueue,
+  poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: onQueue },
+}).start();
+paint();
