@@ -81,7 +81,7 @@ def open_admin(pages: Pages, ctx, path: str = "/admin"):
     page = pages.open(path, context=ctx)
     page.wait_for_function(
         "() => document.querySelectorAll('#audit-rows tr').length > 0"
-        " && !!document.querySelector('#qr-kiosk svg')"
+        " && !!document.querySelector('#qr-join svg')"
         " && !!document.querySelector('#staff-list li')"
     )
     return page

@@ -585,7 +585,7 @@ def test_screenshots_and_layout(server, pages, size):
             "staff": "() => document.querySelectorAll('#waiting > .row').length === 6",
             "monitor": "() => document.querySelectorAll('#doctors .doctor').length === 3",
             "admin": "() => document.querySelectorAll('#plist .prow').length === 3"
-            " && !!document.querySelector('#qr-kiosk svg')",
+            " && !!document.querySelector('#qr-join svg')",
         }[name]
         page.wait_for_function(ready, timeout=5000)
         # Nothing sticks out sideways (a phone must never scroll horizontally).
@@ -601,11 +601,11 @@ def test_admin_manages_providers_and_shows_codes(server, pages):
     shop = new_shop(server, ("Bob Barber",))
     admin = pages.open(f"/admin?shop={shop.id}", role="admin")
     admin.wait_for_function("() => document.querySelectorAll('#plist .prow').length === 1")
-    # QR codes encode the kiosk and display addresses of this shop, at the address the
-    # appliance says tablets reach it (its LAN address, not this browser's 127.0.0.1).
+    # QR codes encode this shop's join page (phones) and display, at the address the
+    # appliance says devices reach it (its LAN address, not this browser's 127.0.0.1).
     appliance = server.client().get(f"/api/v1/appliance?shop={shop.id}").body
-    kiosk_qr = admin.get_attribute("#qr-kiosk svg", "data-qr-text")
-    assert kiosk_qr == appliance["urls"]["kiosk"]
+    join_qr = admin.get_attribute("#qr-join svg", "data-qr-text")
+    assert join_qr == appliance["urls"]["join"]
     assert admin.get_attribute("#qr-display svg", "data-qr-text") == appliance["urls"]["display"]
     # Only when the appliance found no LAN address is the owner warned about loopback.
     assert admin.locator("#loopback-warn").is_visible() == appliance["base_url"].startswith(
@@ -615,8 +615,8 @@ def test_admin_manages_providers_and_shows_codes(server, pages):
         admin.click("#address-box summary")
     admin.fill("#address", "192.168.1.20:8000")
     assert (
-        admin.get_attribute("#qr-kiosk svg", "data-qr-text")
-        == f"http://192.168.1.20:8000/kiosk?shop={shop.id}"
+        admin.get_attribute("#qr-join svg", "data-qr-text")
+        == f"http://192.168.1.20:8000/join?shop={shop.id}"
     )
     assert admin.locator("#loopback-warn").is_hidden()
 

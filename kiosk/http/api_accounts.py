@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import math
 from typing import Any
 
 from aiohttp import web
@@ -13,16 +12,15 @@ from aiohttp import web
 from kiosk.domain.errors import (
     Forbidden,
     InvalidField,
-    RateLimited,
     Unauthorized,
-    UnsupportedMediaType,
 )
 from kiosk.http import validate as v
+from kiosk.http.guesses import count_guess, require_json_from_this_site
 from kiosk.http.middleware import SESSION_COOKIE
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of
 from kiosk.keys import CONFIG, DB, HUB, LOGIN_GUARD, RUNTIME, TOKENS
 from kiosk.security import pins, setup_link
-from kiosk.security.origins import is_loopback, origin_ok
+from kiosk.security.origins import is_loopback
 from kiosk.security.principal import ROLES, at_least, require
 from kiosk.security.tokens import hash_secret
 from kiosk.services import accounts
@@ -59,36 +57,6 @@ def _with_cookie(body: Any, secret: str, max_age_s: int, status: int = 200) -> w
     return response
 
 
-def _guarded(request: web.Request) -> str:
-    """Count this attempt BEFORE checking it, so a burst of parallel guesses cannot
-    slip past the lockout while the slow hashes run."""
-    address = request.remote or "?"
-    guard = request.app[LOGIN_GUARD]
-    wait_s = guard.wait_s(address)
-    if wait_s > 0:
-        raise RateLimited(
-            "too many wrong PINs; wait before trying again", retry_after_s=max(1, math.ceil(wait_s))
-        )
-    limits = request.app[RUNTIME].settings.limits
-    guard.failed(address, limits.login_attempts, limits.login_lockout_s)
-    return address
-
-
-def _json_from_this_site(request: web.Request) -> None:
-    """A PIN travels only as JSON from our own pages or a non-browser client: a form
-    post or `no-cors` fetch from another site can send neither the type nor the Origin."""
-    if request.content_type != "application/json":
-        raise UnsupportedMediaType(
-            "send this as JSON (Content-Type: application/json)",
-            {"content_type": request.content_type},
-        )
-    if not origin_ok(request):
-        raise Forbidden(
-            "cross-site request refused: only this appliance's own pages may send a PIN",
-            {"origin": request.headers.get("Origin")},
-        )
-
-
 def _signed_in(body: Any, secret: str) -> web.Response:
     return _with_cookie(body, secret, accounts.SESSION_HOURS * 3600)
 
@@ -98,7 +66,7 @@ async def setup(request: web.Request) -> web.Response:
     itself by a non-browser client; later only with a link from `kiosk admin reset`.
     A browser always needs the link, even on the PC: any page it opens could be another
     site's, and loopback says nothing about which one (SPEC §16)."""
-    _json_from_this_site(request)
+    require_json_from_this_site(request)
     runtime = request.app[RUNTIME]
     body = await body_of(request)
     pin = _pin(body, minimum=ADMIN_PIN_MIN)
@@ -106,7 +74,7 @@ async def setup(request: web.Request) -> web.Response:
     offered = body.get("setup_token")
     if offered is not None and not isinstance(offered, str):
         raise InvalidField("setup_token", "must be a string")
-    address = _guarded(request)
+    address = count_guess(request)
     db = request.app[DB]
     reset_hash = hash_secret(offered) if offered else None
     reset_ok = reset_hash is not None and await db.run(accounts.reset_pending, reset_hash)
@@ -145,10 +113,10 @@ def _matching(pin: str, hashes: list[tuple[int, str]]) -> int | None:
 
 
 async def login(request: web.Request) -> web.Response:
-    _json_from_this_site(request)
+    require_json_from_this_site(request)
     body = await body_of(request)
     pin = _pin(body)
-    address = _guarded(request)
+    address = count_guess(request)
     db = request.app[DB]
     staff_id = await asyncio.to_thread(_matching, pin, await db.run(accounts.pin_hashes))
     if staff_id is None:
@@ -161,7 +129,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def change_pin(request: web.Request) -> web.Response:
     """A signed-in staff member replaces their own PIN (the current one proves it)."""
-    _json_from_this_site(request)
+    require_json_from_this_site(request)
     principal = principal_of(request)
     if principal.staff_id is None:
         raise Unauthorized("sign in with your PIN first")
@@ -169,7 +137,7 @@ async def change_pin(request: web.Request) -> web.Response:
     v.only_known(body, {"pin", "new_pin"})
     pin = _pin(body)
     new_pin = _pin(body, "new_pin")
-    address = _guarded(request)
+    address = count_guess(request)
     db = request.app[DB]
     found = await db.run(accounts.pin_hash_of, principal.staff_id)
     if found is None or not await asyncio.to_thread(pins.verify_pin, pin, found[1]):

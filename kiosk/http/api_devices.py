@@ -12,8 +12,7 @@ from kiosk import __version__
 from kiosk.appliance import discovery
 from kiosk.domain.errors import InvalidField, NotFound
 from kiosk.http import validate as v
-from kiosk.http.api_accounts import _guarded as _count_guess
-from kiosk.http.api_accounts import _json_from_this_site
+from kiosk.http.guesses import count_guess, require_json_from_this_site
 from kiosk.http.middleware import DEVICE_COOKIE
 from kiosk.http.requests import body_of, ctx_of, json_response, principal_of
 from kiosk.keys import DB, LOGIN_GUARD
@@ -113,11 +112,11 @@ async def redeem_short_code(request: web.Request) -> web.Response:
     without leaving its page (the answer names the role; the secret stays in the cookie)."""
     # A typed code is guessed like a PIN: the same per-address lockout (counted before
     # the check), and only as JSON from our own pages.
-    _json_from_this_site(request)
+    require_json_from_this_site(request)
     body = await body_of(request)
     v.only_known(body, {"code"})
     code = _short_code(body)
-    address = _count_guess(request)
+    address = count_guess(request, "codes")
     device = await request.app[DB].run(accounts.redeem_short_code, ctx_of(request), code)
     request.app[LOGIN_GUARD].succeeded(address)
     answer = {k: device[k] for k in ("id", "name", "role", "kind", "expires_at")}

@@ -27,7 +27,7 @@ function drawCodes() {
   const detected = detectedBase();
   const base = override || detected;
   const suffix = SHOP === 1 ? "" : `?shop=${SHOP}`;
-  const pages = [["qr-kiosk", "kiosk", t("admin.screens.kiosk.qr")], ["qr-display", "display", t("admin.screens.display.qr")]];
+  const pages = [["qr-join", "join", t("admin.screens.join.qr")], ["qr-display", "display", t("admin.screens.display.qr")]];
   for (const [id, page, label] of pages) {
     const box = $(id);
     const url = `${base}/${page}${suffix}`;

@@ -3,6 +3,7 @@ import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
 import { providerName } from '/lib/providers.js';
 import { learnClock, mountClock } from '/lib/clock.js';
+import { followSelfCheckIn, loadJoinCode, paintJoinCode } from './join-code.js';
 import { arrange, fitTexts } from './layout.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
 import {
@@ -384,6 +385,7 @@ function tick() {
 function onQueue(q) {
   if (!q || q.type !== 'queue_update') return;
   if (q.display) ownerDisplay = q.display;
+  followSelfCheckIn(q.display);
   if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;  // an older body (poll vs socket)
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   // The owner changed the shop's language: the TV follows at once (a ?lang= stays).
@@ -414,6 +416,7 @@ mountClock($('clock'));
 tick();
 setInterval(tick, 10000);
 live.start();
+loadJoinCode(SHOP);
 window.qkDisplay = { spokenText, state, voicesFor };
 
 // ------------------------------------------------------------ /display?voices=1
@@ -470,5 +473,6 @@ if ('speechSynthesis' in window) {
 onChange(() => {
   if (state.last) render(state.last);
   renderVoices();
+  paintJoinCode();
   paintCall();
 });
