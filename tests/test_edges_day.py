@@ -41,6 +41,13 @@ LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.
 needs_faketime = pytest.mark.skipif(LIBFAKETIME is None, reason="no libfaketime")
 
 
+def test_libfaketime_is_installed():
+    """The tests that need it skip without it; this one says so loudly, so a machine
+    without Debian's faketime (the README's test command installs it) never passes
+    by quietly leaving out every day-turn test."""
+    assert LIBFAKETIME is not None, "apt-get install faketime (see the README's test command)"
+
+
 def fake_clock_server(data_dir: Path, start: str, *args: str, tz: str = "UTC") -> Server:
     """A server whose clock starts at `start` (read in `tz`) and runs at real speed.
     libfaketime is preloaded into the server itself rather than run through the
