@@ -227,6 +227,13 @@ def test_call_next_says_when_this_chair_offers_none_of_the_services_waiting(serv
         "for other services."
     )
     shot(staff, "staff-services-nobody-for-chair-phone")
+    # Calling one such ticket from this chair: the server refuses, the page says why.
+    row(staff, second["id"]).locator('[data-action="call"]').click()
+    refused = staff.locator(".qk-toast-error .qk-toast-text")
+    refused.wait_for(timeout=5000)
+    assert refused.text_content() == (
+        f"Call {second['ticket']} failed: That provider does not offer this ticket’s service."
+    )
     assert [shop.entry(e["id"])["status"] for e in (first, second)] == ["CHECKED_IN"] * 2
 
     # Bob's chair offers it: the hint goes away and Call next calls the first.
@@ -234,6 +241,9 @@ def test_call_next_says_when_this_chair_offers_none_of_the_services_waiting(serv
     hint.wait_for(state="hidden", timeout=3000)
     staff.click("#call-next")
     wait_until(lambda: shop.entry(first["id"])["status"] == "CALLED", timeout=5, message="call")
+    # The card of the called customer names the service too.
+    card = staff.locator(f'#serving > .card[data-id="{first["id"]}"] .meta')
+    card.filter(has_text="Beard trim").wait_for(timeout=5000)
     assert pages.problems(staff) == {}
 
 
@@ -319,4 +329,68 @@ def test_a_shop_with_one_service_asks_for_none(server, pages: Pages):
     (entry,) = shop.queue()["queue_items"]
     # The server files it under the one service; the row names it.
     meta_has(staff, entry["id"], "Haircut")
+    assert pages.problems(staff) == {}
+
+
+def test_the_ratio_rule_places_a_priority_walk_in_and_the_rows_say_where(server, pages):
+    admin = server.client("admin")
+    assert admin.patch("/api/v1/settings", {"priority_rule": "ratio:2"}).status == 200
+    try:
+        shop = new_shop(server)
+        cut = new_service(shop, "Haircut", 30)
+        new_service(shop, "Beard trim", 15)
+        line = [join(shop, name, cut) for name in ("Jo One", "Kim Two", "Lu Three", "Mo Four")]
+        staff = open_staff(pages, shop, size="tablet")
+        wait_rows(staff, [e["id"] for e in line])
+        staff.fill("#walkin-name", "Nan Elder")
+        staff.check("#walkin-priority")
+        staff.click("#walkin-add")
+        # No priority ticket waits and no normal call yet today: after 2 normal tickets.
+        toast = staff.locator(".qk-toast-text", has_text="added with priority")
+        toast.wait_for(timeout=5000)
+        assert toast.text_content().endswith("number 3 in line"), toast.text_content()
+        nan = next(e for e in shop.queue()["queue_items"] if e["full_name"] == "Nan Elder")
+        assert nan["position_in_queue"] == 3 and nan["priority"] is True
+        assert_rows_follow_server(staff, shop)
+        assert row_ids(staff)[2] == nan["id"]
+        shot(staff, "staff-services-ratio-tablet")
+        assert pages.problems(staff) == {}
+    finally:
+        assert admin.patch("/api/v1/settings", {"priority_rule": "first"}).status == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "size", "words"),
+    [
+        ("de", "tablet", ("Ohne Leistung", "Vorrang", "Vorrang geben", "Leistung ändern")),
+        ("ar", "tv", ("لم تُختر خدمة", "أولوية", "منح الأولوية", "تغيير الخدمة")),
+    ],
+)
+def test_services_and_priority_in_the_shops_language(server, pages, language, size, words):
+    shop = new_shop(server)
+    r = server.client("admin").patch(f"/api/v1/shops/{shop.id}", {"language": language})
+    assert r.status == 200, r.body
+    cut = new_service(shop, "Haircut", 30)
+    new_service(shop, "Beard trim", 15)
+    plain = join(shop, "Ola Plain", cut)
+    marked = join(shop, "Pia Marked", cut, priority=True)
+    staff = open_staff(pages, shop, size=size)
+    wait_rows(staff, [marked["id"], plain["id"]])
+    none_chosen, priority, give, change = words
+    assert staff.locator("#walkin-service option").first.text_content() == none_chosen
+    assert staff.locator(".walkin-priority").inner_text().strip().endswith(priority)
+    menu = open_menu(staff, plain["id"])
+    assert menu.locator('[data-action="priority"]').text_content() == give
+    assert menu.locator(".menu-service > span").text_content() == change
+    mark = row(staff, marked["id"]).locator(".prio")
+    assert mark.is_visible() and mark.get_attribute("title") != "Priority ticket"
+    # The walk-in's service choice shows its whole text, and nothing sticks out sideways.
+    assert staff.evaluate(
+        "() => { const s = document.querySelector('#walkin-service');"
+        " const c = document.createElement('canvas').getContext('2d');"
+        " c.font = getComputedStyle(s).font;"
+        " return c.measureText(s.selectedOptions[0].text).width < s.clientWidth - 24; }"
+    )
+    assert staff.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    shot(staff, f"staff-services-{language}-{size}")
     assert pages.problems(staff) == {}

@@ -19,6 +19,11 @@ function entryOf(id) {
 export function errorText(err) {
   if (!(err instanceof ApiError)) return t("staff.error.unknown");
   const code = err.status === 0 ? "network" : err.code;
+  // A ticket sent to a provider who does not do its service (SPEC §10): say that, not
+  // "something entered is not valid".
+  if (code === "invalid_field" && err.details.field === "provider_id" && /does not offer/.test(err.details.reason || "")) {
+    return t("staff.error.notOffered");
+  }
   if (code && has(`staff.error.${code}`)) return t(`staff.error.${code}`);
   return t("staff.error.status", { status: String(err.status) });
 }
