@@ -314,6 +314,7 @@ def test_waits_are_a_range_when_the_server_gives_one(server, pages, size):
         else:
             assert re.search(r"wait (up to )?\d.* to \d|wait up to \d", shown["meta"]), shown
         assert "~" not in shown["meta"], shown  # no single figure beside a range
+    staff.evaluate("() => document.querySelector('.waiting-panel').scrollIntoView()")
     shot(staff, f"staff-services-wait-range-{size}")
     assert pages.problems(staff) == {}
 
@@ -327,8 +328,14 @@ def test_a_shop_with_one_service_asks_for_none(server, pages: Pages):
     staff.click("#walkin-add")
     wait_until(lambda: len(shop.waiting_ids()) == 1, timeout=5, message="the walk-in")
     (entry,) = shop.queue()["queue_items"]
-    # The server files it under the one service; the row names it.
+    wait_rows(staff, [entry["id"]])
+    # The server files it under the one service; a name every row would repeat is left out.
+    assert entry["service_id"] is not None
+    assert "Haircut" not in row(staff, entry["id"]).locator(".meta").text_content()
+    # A second service: now the rows say which one.
+    new_service(shop, "Beard trim", 15)
     meta_has(staff, entry["id"], "Haircut")
+    assert staff.locator("#walkin-service").is_visible()
     assert pages.problems(staff) == {}
 
 

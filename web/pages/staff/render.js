@@ -128,6 +128,12 @@ function refreshTransfer(node, entry) {
   if (document.activeElement !== select) select.value = entry.service_id == null ? "" : String(entry.service_id);
 }
 
+/** A ticket's service on its row or card, where it tells staff something: in a shop of
+ * one service every ticket is for it, so the name would only be noise. */
+function serviceShown(e) {
+  return S.services.size > 1 ? serviceLabel(e.service_id) : null;
+}
+
 /** The discreet mark of a priority ticket (staff screens only: the TV never says it). */
 function priorityMark() {
   return h("span", { class: "prio", hidden: true, dataset: { i18nTitle: "staff.row.priority", i18nAriaLabel: "staff.row.priority" },
@@ -167,7 +173,7 @@ function updateRow(li, e) {
   const here = e.checked_in_at ? since(e.checked_in_at) : "";
   const at = e.source === "appointment" ? apptTime(e.appointment_id) : "";
   const meta = [
-    serviceLabel(e.service_id),
+    serviceShown(e),
     S.view == null || e.provider_id == null
       ? (e.provider_id == null ? t("staff.row.forAnyone") : t("staff.row.for", { provider: providerLabel(e.provider_id) }))
       : null,
@@ -215,7 +221,7 @@ function updateCard(li, e) {
   const when = e.status === "CALLED" ? e.called_at : e.started_at;
   showPriority(li, e);
   setText(li.querySelector(".meta"), [
-    serviceLabel(e.service_id),
+    serviceShown(e),
     e.provider_id == null ? t("staff.provider.anyone") : providerLabel(e.provider_id),
     when ? cardSince(e.status === "CALLED" ? CALLED_SINCE : STARTED_SINCE, when) : null,
   ].filter(Boolean).join(" · "));
