@@ -85,7 +85,7 @@ def assert_rows_follow_server(staff, shop: Shop) -> None:
     }
 
 
-@pytest.mark.parametrize("size", ["tablet", "phone"])
+@pytest.mark.parametrize("size", ["tablet", "phone", "tv"])
 def test_services_by_name_live_and_a_priority_walk_in_with_a_service(server, pages, size):
     shop = new_shop(server)
     bob, alice = shop.providers
