@@ -148,18 +148,30 @@ def test_services_by_name_live_and_a_priority_walk_in_with_a_service(server, pag
     assert pages.problems(staff) == {}
 
 
-def test_priority_from_the_menu_and_a_transfer_that_keeps_its_place(server, pages):
+# The open menu's box against the viewport: all of it on screen, sideways.
+MENU_ON_SCREEN = """
+() => {
+  const r = document.querySelector('details.more[open] .menu').getBoundingClientRect();
+  return r.left >= 0 && r.right <= innerWidth;
+}
+"""
+
+
+@pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_priority_from_the_menu_and_a_transfer_that_keeps_its_place(server, pages, size):
     shop = new_shop(server)
     cut = new_service(shop, "Haircut", 30)
     beard = new_service(shop, "Beard trim", 15)
     ann, bea, cal = (join(shop, name, cut) for name in ("Ann One", "Bea Two", "Cal Three"))
-    staff = open_staff(pages, shop, size="tablet")
+    staff = open_staff(pages, shop, size=size)
     wait_rows(staff, [ann["id"], bea["id"], cal["id"]])
 
     menu = open_menu(staff, cal["id"])
     give = menu.locator('[data-action="priority"]')
     assert give.text_content() == "Give priority"
-    shot(staff, "staff-services-menu-tablet")
+    assert staff.evaluate(MENU_ON_SCREEN)
+    menu.scroll_into_view_if_needed()
+    shot(staff, f"staff-services-menu-{size}")
     give.click()
     wait_until(lambda: shop.waiting_ids()[0] == cal["id"], timeout=5, message="placed first")
     staff.locator(".qk-toast", has_text="has priority: now number 1 in line").first.wait_for(
@@ -191,7 +203,7 @@ def test_priority_from_the_menu_and_a_transfer_that_keeps_its_place(server, page
     meta_has(staff, ann["id"], "Beard trim")
     staff.locator(".qk-toast", has_text="keeps number 2 in line").first.wait_for(timeout=5000)
     assert_rows_follow_server(staff, shop)
-    shot(staff, "staff-services-transferred-tablet")
+    shot(staff, f"staff-services-transferred-{size}")
 
     # The TV never learns who has priority, in words or marks.
     assert shop.staff.patch(f"/api/v1/queue/{bea['id']}", {"priority": True}).status == 200
