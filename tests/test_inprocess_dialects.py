@@ -35,6 +35,7 @@ QUEUE_KEYS = {
     "language",  # the shop's, so screens follow a change of it (SPEC §14)
     "kind",  # the shop's kind, which picks the screens' words (SPEC §9)
     "providers",  # so provider changes reach the TV live (SPEC §9)
+    "services",  # so a renamed or retired service reaches every screen live (SPEC §10)
     "seq",
     "version",
     "display",

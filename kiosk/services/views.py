@@ -7,10 +7,12 @@ from typing import Any
 from kiosk.domain.clock import day_in, iso_utc, shop_today, stamp, utcnow
 from kiosk.services import settings
 from kiosk.services.appointments import list_appointments
+from kiosk.services.catalog import service_dict
 from kiosk.services.context import sql
 from kiosk.services.rows import appointment_rows, entries_where, get_shop, open_entries
 from kiosk.services.waits import fill_waits
 from kiosk.store import eventlog
+from kiosk.store.models import Service
 
 
 def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
@@ -28,6 +30,7 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "language": shop.language,
         "kind": shop.kind,
         "providers": screen_providers(shop.id, {e["provider_id"] for e in busy + line}),
+        "services": screen_services(shop.id, {e["service_id"] for e in busy + line}),
         "seq": eventlog.last_seq() if seq is None else seq,
         "version": shop.queue_version,
         "display": settings.load().public(),
@@ -63,6 +66,17 @@ def screen_providers(shop_id: int, referenced: set[int | None]) -> list[dict[str
     ids = sorted(i for i in referenced if i is not None)
     named = f" OR id IN ({', '.join('?' * len(ids))})" if ids else ""
     return providers_in_view(f"shop_id = ? AND (active{named})", (shop_id, *ids))
+
+
+def screen_services(shop_id: int, referenced: set[int | None]) -> list[dict[str, Any]]:
+    """The shop's active services, and any retired one a ticket on screen still names,
+    in the owner's order: like providers, a service renamed at /admin reaches every
+    screen with the next queue update, with no read of its own (SPEC §10)."""
+    ids = sorted(i for i in referenced if i is not None)
+    query = Service.select().where(
+        (Service.shop == shop_id) & (Service.active | Service.id.in_(ids))
+    )
+    return [service_dict(s) for s in query.order_by(Service.position, Service.id)]
 
 
 def appointments_snapshot(day: str, shop_id: int) -> dict[str, Any]:

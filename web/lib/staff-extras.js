@@ -73,8 +73,22 @@ export function since(iso, now = Date.now()) {
   return duration(minutesSince(iso, now));
 }
 
-/** Compact wait for staff screens: "wait ~12 min", "up next". */
-export function shortWait(minutes) {
+/**
+ * Compact wait for staff screens: "wait ~12 min", "up next"; with the server's
+ * `estimated_wait_range` [low, high] a range, "wait 10–20 min" or "wait up to 15 min",
+ * never a single figure the history cannot back (SPEC §10).
+ */
+export function shortWait(minutes, range = null) {
+  if (Array.isArray(range) && range.length === 2 && range[1] > range[0]) {
+    const [low, high] = range;
+    if (high < 60) {
+      return low <= 0 ? t("extras.wait.upTo", { count: high }) : t("extras.wait.range", { low, high });
+    }
+    return low <= 0
+      ? t("extras.wait.upToLong", { duration: duration(high) })
+      : t("extras.wait.rangeLong", { low: duration(low), high: duration(high) });
+  }
+  if (Array.isArray(range) && range.length === 2) minutes = range[1];
   if (minutes === null || minutes === undefined) return "";
   if (minutes <= 0) return t("extras.wait.upNext");
   if (minutes < 60) return t("extras.wait.minutes", { count: minutes });

@@ -3,7 +3,8 @@ import { apiFetch, ApiError } from "/lib/api.js";
 import { $, toast } from "/lib/ui.js";
 import { waitingOf, inView } from "/lib/staff-extras.js";
 import { S, SHOP, callTarget } from "./state.js";
-import { providerLabel, refetchQueue } from "./data.js";
+import { providerLabel, serviceLabel, refetchQueue } from "./data.js";
+import { reach } from "./render.js";
 import { showSignin } from "./signin.js";
 import { live } from "./main.js";
 import { t, has } from "/lib/i18n.js";
@@ -18,6 +19,11 @@ function entryOf(id) {
 export function errorText(err) {
   if (!(err instanceof ApiError)) return t("staff.error.unknown");
   const code = err.status === 0 ? "network" : err.code;
+  // A ticket sent to a provider who does not do its service (SPEC §10): say that, not
+  // "something entered is not valid".
+  if (code === "invalid_field" && err.details.field === "provider_id" && /does not offer/.test(err.details.reason || "")) {
+    return t("staff.error.notOffered");
+  }
   if (code && has(`staff.error.${code}`)) return t(`staff.error.${code}`);
   return t("staff.error.status", { status: String(err.status) });
 }
@@ -70,6 +76,7 @@ document.addEventListener("click", async (ev) => {
   }
   const holder = button.closest("[data-id]");
   if (holder && action === "announce") { await callAgain(Number(holder.dataset.id), button); return; }
+  if (holder && action === "priority") { await togglePriority(button); return; }
   if (!holder || !STATUS_FOR[action]) return;
   const id = Number(holder.dataset.id);
   const e = entryOf(id);
@@ -98,17 +105,44 @@ async function callAgain(id, button) {
   }
 }
 
+/** A change made from a row's ⋯ menu: close the menu, PATCH the ticket, and hand back
+ * the answer (null when it failed or waits in the outbox for the connection). */
+async function menuPatch(node, body, doKey, button) {
+  const id = Number(node.closest("[data-id]").dataset.id);
+  const e = entryOf(id);
+  const menu = node.closest("details");
+  if (menu) menu.open = false;
+  const data = await write("PATCH", `/api/v1/queue/${id}`, body,
+    t(doKey, { ticket: e ? e.ticket : "" }).trim(), button);
+  return data && !data.queued ? data : null;
+}
+
+/** Mark or unmark priority (SPEC §10): marked, the server places the ticket again by the
+ * owner's rule; the answer says where, and that is the calling order the row shows. */
+async function togglePriority(button) {
+  const e = entryOf(Number(button.closest("[data-id]").dataset.id));
+  const data = await menuPatch(button, { priority: !(e && e.priority) }, "staff.do.priority", button);
+  if (!data) return;
+  const words = { ticket: data.ticket, name: data.full_name, position: data.position_in_queue };
+  toast(t(data.priority ? "staff.toast.priorityOn" : "staff.toast.priorityOff", words), "success");
+}
+
 document.addEventListener("change", async (ev) => {
+  const transfer = ev.target.closest("select.transfer");
+  if (transfer) {
+    // A transfer to another service keeps the ticket's check-in time and place (SPEC §10).
+    const data = await menuPatch(transfer, { service_id: transfer.value ? Number(transfer.value) : null }, "staff.do.transfer");
+    if (data) {
+      toast(t("staff.toast.transferred", { ticket: data.ticket, name: data.full_name,
+        service: serviceLabel(data.service_id) ?? "", position: data.position_in_queue }), "success");
+    }
+    return;
+  }
   const select = ev.target.closest("select.move");
   if (!select) return;
-  const id = Number(select.closest("[data-id]").dataset.id);
-  const e = entryOf(id);
   const provider = select.value ? Number(select.value) : null;
-  const menu = select.closest("details");
-  if (menu) menu.open = false;
-  const data = await write("PATCH", `/api/v1/queue/${id}`, { provider_id: provider },
-    t("staff.do.move", { ticket: e ? e.ticket : "" }).trim());
-  if (data && !data.queued) {
+  const data = await menuPatch(select, { provider_id: provider }, "staff.do.move");
+  if (data) {
     toast(provider == null
       ? t("staff.toast.movedAnyone", { ticket: data.ticket, name: data.full_name })
       : t("staff.toast.moved", { ticket: data.ticket, name: data.full_name, provider: providerLabel(provider) }), "success");
@@ -135,7 +169,7 @@ $("call-next").addEventListener("click", async () => {
     if (!live || !live.connected) refetchQueue();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      toast(callTarget() == null ? t("staff.toast.nobody") : t("staff.toast.nobodyFor", { provider: providerLabel(callTarget()) }), "info");
+      toast(nobodyText(), "info");
     } else {
       failed(err, t("staff.callNext"));
     }
@@ -143,6 +177,17 @@ $("call-next").addEventListener("click", async () => {
     button.disabled = !S.queue || !waitingOf(S.queue.queue_items).some((e) => inView(e, callTarget()));
   }
 });
+
+/** Why Call next found nobody, in the page's words: nobody waits, or those who wait are
+ * for services this chair does not offer (call-next skips them, SPEC §10). */
+function nobodyText() {
+  const target = callTarget();
+  if (target == null) return t("staff.toast.nobody");
+  const { skipped } = reach();
+  return skipped
+    ? t("staff.toast.nobodyForService", { provider: providerLabel(target), count: skipped })
+    : t("staff.toast.nobodyFor", { provider: providerLabel(target) });
+}
 
 $("walkin").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -153,10 +198,18 @@ $("walkin").addEventListener("submit", async (ev) => {
   if (phone) body.phone = phone;
   const provider = $("walkin-provider").value;
   if (provider) body.provider_id = Number(provider);
+  const service = $("walkin-service").hidden ? "" : $("walkin-service").value;
+  if (service) body.service_id = Number(service);
+  if ($("walkin-priority").checked) body.priority = true;
   const data = await write("POST", `/api/v1/shops/${SHOP}/queue`, body, t("staff.do.add", { name }), $("walkin-add"));
   if (data) {
+    // Where the owner's rule put a priority walk-in: the calling order, as the row shows it.
+    if (data.priority && !data.queued) {
+      toast(t("staff.toast.addedPriority", { ticket: data.ticket, name: data.full_name, position: data.position_in_queue }), "success");
+    }
     $("walkin-name").value = "";
     $("walkin-phone").value = "";
+    $("walkin-priority").checked = false;
     $("walkin-name").focus();
   }
 });

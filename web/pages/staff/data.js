@@ -2,9 +2,10 @@
 import { apiFetch } from "/lib/api.js";
 import { $, setText } from "/lib/ui.js";
 import { loadProviders, providerName } from "/lib/providers.js";
+import { servicesOf, serviceName } from "/lib/services.js";
 import { S, SHOP } from "./state.js";
 import { learnClock } from "/lib/clock.js";
-import { fillProviderPickers } from "./pickers.js";
+import { fillProviderPickers, fillServicePickers } from "./pickers.js";
 import { render } from "./render.js";
 import { t } from "/lib/i18n.js";
 
@@ -16,11 +17,25 @@ export function apply(body) {
   if (S.queue && typeof body.seq === "number" && typeof S.queue.seq === "number"
       && body.seq < S.queue.seq) return;          // an older answer overtaken by the socket
   S.queue = body;
+  const services = servicesOf(body);
+  const changed = services && !sameServices(services, S.services);
+  if (services) S.services = services;
   learnClock(body.timestamp);
   showShopName();
   const unknown = body.queue_items.some((e) => e.provider_id != null && !S.providers.has(e.provider_id));
   if (unknown || Date.now() - S.providersAt > 15000) refreshProviders();
+  if (changed) fillServicePickers();
   render();
+}
+
+function sameServices(a, b) {
+  if (a.size !== b.size) return false;
+  for (const [id, s] of a) {
+    const o = b.get(id);
+    if (!o || o.name !== s.name || o.active !== s.active || o.position !== s.position
+        || String(o.provider_ids) !== String(s.provider_ids)) return false;
+  }
+  return true;
 }
 
 /** The shop's name in the top bar and the tab's title. */
@@ -57,4 +72,9 @@ export async function refetchQueue() {
 // this page has not read yet (apply() re-reads the list when it meets one).
 export function providerLabel(id) {
   return providerName(S.providers, id) ?? (id == null ? t("staff.provider.anyoneLower") : t("staff.provider.unknown", { id: String(id) }));
+}
+
+/** A ticket's service by name ("Haircut"); null when it asks for none. */
+export function serviceLabel(id) {
+  return serviceName(S.services, id);
 }

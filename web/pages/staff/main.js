@@ -8,7 +8,7 @@ import { S, SHOP, VIEW_KEY, CHAIR_KEY } from "./state.js";
 import { apply, refreshProviders, showShopName } from "./data.js";
 import { render } from "./render.js";
 import { checkSignin, showSignin } from "./signin.js";
-import { fillProviderPickers, remembered } from "./pickers.js";
+import { fillProviderPickers, fillServicePickers, remembered } from "./pickers.js";
 import { joined, redrawJoins } from "./joins.js";
 import { mountClock } from "/lib/clock.js";
 import "./actions.js";
@@ -76,6 +76,7 @@ onChange(() => {
   logoutTitle();
   showShopName();
   fillProviderPickers();
+  fillServicePickers();
   redrawJoins();
   render();
 });

@@ -4,6 +4,7 @@ import { $, h, setText } from "/lib/ui.js";
 import { S, VIEW_KEY, CHAIR_KEY } from "./state.js";
 import { render, callNextLabel } from "./render.js";
 import { t } from "/lib/i18n.js";
+import { choosable, offers } from "/lib/services.js";
 
 // ------------------------------------------------------------------ pickers
 
@@ -12,9 +13,9 @@ export function activeProviders() {
   return [...S.providers.values()].filter((p) => p.active !== false);
 }
 
-export function optionsFor(select, { anyLabel, value }) {
+export function optionsFor(select, { anyLabel, value, only = () => true }) {
   const opts = [h("option", { value: "", text: anyLabel })];
-  for (const p of activeProviders()) opts.push(h("option", { value: String(p.id), text: p.name }));
+  for (const p of activeProviders().filter(only)) opts.push(h("option", { value: String(p.id), text: p.name }));
   select.replaceChildren(...opts);
   select.value = value == null ? "" : String(value);
   if (select.value !== (value == null ? "" : String(value))) select.value = "";
@@ -28,11 +29,32 @@ export function fillProviderPickers() {
   optionsFor($("view"), { anyLabel: t("staff.view.everyone"), value: S.view });
   optionsFor($("chair"), { anyLabel: t("staff.chair.none"), value: S.chair });
   $("chair-picker").hidden = activeProviders().length === 0;
-  const walkinSel = $("walkin-provider");
-  const keep = walkinSel.value ? Number(walkinSel.value) : S.chair ?? S.view;
-  optionsFor(walkinSel, { anyLabel: t("staff.provider.anyone"), value: keep });
+  fillWalkinProviders();
   for (const li of document.querySelectorAll("[data-move]")) li.dataset.stale = "1";
   showChairHint();
+}
+
+/** The walk-in's provider choice offers only those who do the service chosen (SPEC §10). */
+function fillWalkinProviders() {
+  const walkinSel = $("walkin-provider");
+  const keep = walkinSel.value ? Number(walkinSel.value) : S.chair ?? S.view;
+  const service = S.services.get(Number($("walkin-service").value));
+  optionsFor(walkinSel, { anyLabel: t("staff.provider.anyone"), value: keep,
+    only: (p) => offers(service, p.id, S.providers) });
+}
+
+/** The walk-in's service choice: shown only when the shop has more than one (SPEC §10).
+ * The ⋯ menus' service choices are re-filled when their rows are next drawn. */
+export function fillServicePickers() {
+  const select = $("walkin-service");
+  const keep = select.value;
+  const list = choosable(S.services);
+  select.replaceChildren(h("option", { value: "", text: t("staff.walkin.serviceNone") }),
+    ...list.map((s) => h("option", { value: String(s.id), text: s.name })));
+  select.value = list.some((s) => String(s.id) === keep) ? keep : "";
+  select.hidden = list.length === 0;
+  for (const menu of document.querySelectorAll("select.transfer, select.move")) menu.dataset.stale = "1";
+  fillWalkinProviders();
 }
 
 function remember(key, id) {
@@ -66,5 +88,6 @@ function showChairHint() {
   $("chair-hint").hidden = S.chair != null || activeProviders().length === 0;
 }
 
+$("walkin-service").addEventListener("change", fillWalkinProviders);
 $("view").addEventListener("change", (ev) => setView(ev.target.value ? Number(ev.target.value) : null));
 $("chair").addEventListener("change", (ev) => setChair(ev.target.value ? Number(ev.target.value) : null));

@@ -15,6 +15,7 @@ export const S = {
   queue: null,            // the last queue display body (queue_update)
   providers: new Map(),   // id -> provider, retired ones too (their tickets keep the name)
   providersAt: 0,
+  services: new Map(),    // id -> service, from every queue body (web/lib/services.js)
   view: null,             // provider id, or null = everyone
   chair: null,            // provider id this device serves at, or null = not chosen
   drag: null,             // {full, slots, version} while a drag is going on
