@@ -182,10 +182,10 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "PRAGMA foreign_key_check") == []
     # Old rows are all still there, unchanged; v6 gave each ticket no service, no
-    # priority and no estimate told at join (none was kept then).
+    # priority and no estimate told at join (none was kept then); v7 no close reason.
     upgraded = query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id")
     assert [row[: len(old_entries[0])] for row in upgraded] == old_entries
-    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None)] * 2
+    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None, None)] * 2
     # event_topic was back-filled from the old events' JSON topics, and new events
     # are indexed as they are written.
     expected = {(topic, seq) for seq, topics in old_events for topic in orjson.loads(topics)}
@@ -283,10 +283,15 @@ def test_a_newer_database_is_refused_in_plain_words(tmp_path: Path) -> None:
 def build_v5(data_dir: Path) -> Path:
     """A file of the release before services (schema v5): v1 brought up by the frozen
     steps 2 to 5, as an appliance of that release left it."""
+    return build_upto(data_dir, 5)
+
+
+def build_upto(data_dir: Path, version: int) -> Path:
+    """v1 brought up by the frozen steps 2 to `version`, as that release left it."""
     path = build_v1(data_dir)
     con = sqlite3.connect(path)
     try:
-        for step in range(2, 6):
+        for step in range(2, version + 1):
             with con:
                 for statement in MIGRATIONS[step]:
                     con.execute(statement)
@@ -334,3 +339,44 @@ def test_server_upgrades_a_v5_database_to_services_and_priority(tmp_path: Path) 
 
 def item_of(queue: dict[str, Any], entry_id: int) -> dict[str, Any]:
     return next(e for e in queue["queue_items"] if e["id"] == entry_id)
+
+
+def test_server_upgrades_a_v6_database_to_opening_hours_and_schedules(tmp_path: Path) -> None:
+    """The step before opening hours (v6 -> v7): shops stay always open with no hours,
+    their tickets keep no close reason, an old open ticket is never closed by the next
+    day, and schedules and time off can be written at once."""
+    data_dir = tmp_path / "data"
+    path = build_upto(data_dir, 6)
+    assert "schedule" not in tables(path) and "time_off" not in tables(path)
+    srv = Server(data_dir).start()
+    try:
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        shop = staff.get("/api/v1/shops/1").body
+        assert (shop["opening_hours"], shop["closures"], shop["last_join_minutes"]) == (
+            None,
+            [],
+            15,
+        )
+        assert shop["open_now"]["open"] is True and shop["open_now"]["hours_set"] is False
+        queue = staff.get("/api/v1/shops/1/queue").body
+        ada = item_of(queue, 1)
+        assert (ada["status"], ada["close_reason"]) == ("CHECKED_IN", None)
+        assert all(p["on_duty"] for p in queue["providers"])
+        provider = queue["providers"][0]["id"]
+        made = staff.post(
+            "/api/v1/shops/1/schedules",
+            {"provider_id": provider, "date": "2026-12-24", "start": "09:00", "end": "13:00"},
+        )
+        assert made.status == 201, made.body
+        asked = staff.post(
+            "/api/v1/shops/1/timeoff", {"provider_id": provider, "start_date": "2026-12-27"}
+        )
+        assert asked.status == 201 and asked.body["status"] == "requested", asked.body
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(path, "PRAGMA foreign_key_check") == []
+    assert len(list(data_dir.glob(f"{DB_FILENAME}.v6-*.bak"))) == 1
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))

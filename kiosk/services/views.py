@@ -8,6 +8,7 @@ from kiosk.domain.clock import day_in, iso_utc, shop_today, stamp, utcnow
 from kiosk.services import settings
 from kiosk.services.appointments import list_appointments
 from kiosk.services.context import sql
+from kiosk.services.duty import hours_state, provider_states
 from kiosk.services.rows import appointment_rows, entries_where, get_shop, open_entries
 from kiosk.services.waits import fill_waits
 from kiosk.store import eventlog
@@ -31,6 +32,10 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "display": settings.load().public(),
         "queue_items": busy + line,
         "now_serving": busy,
+        # Open or closed, and when that changes (SPEC §11): screens switch by themselves.
+        "hours": hours_state(shop),
+        # Each active provider's state for the TV and who the kiosk may offer.
+        "providers": provider_states(shop, busy),
         "appointments_today": {
             "date": today,
             "total": sum(1 for a in appointments if a["status"] != "cancelled"),
