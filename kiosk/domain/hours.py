@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,12 +121,16 @@ def is_day(text: str) -> bool:
 
 
 def at_local(zone: ZoneInfo, day: date, minutes: int) -> datetime:
-    """The instant of a local wall time on a date (24:00 is the next day's midnight)."""
+    """The instant (UTC) of a local wall time on a date (24:00: the next midnight).
+
+    Built for that date, so its offset is that day's; a skipped time (fold 0) lands
+    just past the gap, a repeated one on its first occurrence. Returned in UTC because
+    Python subtracts and orders two datetimes of the same zone by their wall clocks,
+    which is an hour off across a change.
+    """
     whole_days, rest = divmod(minutes, DAY_MINUTES)
     local = datetime.combine(day + timedelta(days=whole_days), time(rest // 60, rest % 60))
-    # Built for that date, so its offset is that day's; a skipped time (fold 0) lands
-    # just past the gap, a repeated one on its first occurrence.
-    return local.replace(tzinfo=zone)
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -208,18 +212,22 @@ class Hours:
             "hours_set": self.is_set,
             "open": self.is_open(moment),
             "accepting_joins": self.joins_open(moment),
-            "closes_at": _iso(interval[1]) if interval else None,
-            "last_join_at": _iso(self.last_join_at(interval)) if interval else None,
-            "opens_at": None if interval or not self.is_set else _iso(self.next_opening(moment)),
+            "closes_at": self.iso(interval[1]) if interval else None,
+            "last_join_at": self.iso(self.last_join_at(interval)) if interval else None,
+            "opens_at": self.iso(self.next_opening(moment))
+            if not self.joins_open(moment)
+            else None,
         }
+
+    def iso(self, moment: datetime | None) -> str | None:
+        """An instant as the shop says it: local time with that moment's offset."""
+        return (
+            None if moment is None else moment.astimezone(self.zone).isoformat(timespec="seconds")
+        )
 
 
 def _end(text: str) -> int:
     return minutes_of(text, "", end=True)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
 
 
 def hours_of(

@@ -20,10 +20,18 @@ from kiosk.http.requests import (
     principal_of,
     query_id,
     read,
-    write,
 )
+from kiosk.http.requests import write as write_once
+from kiosk.keys import HOURS_CHANGED
 from kiosk.security.principal import require
 from kiosk.services import schedules
+
+
+async def write(request: web.Request, use_case, *args: Any, status: int = 200) -> web.Response:
+    """A write that may change who is on duty now: the day chore re-reads the clock."""
+    response = await write_once(request, use_case, *args, status=status)
+    request.app[HOURS_CHANGED].set()
+    return response
 
 
 def _schedule_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from kiosk.domain.languages import DEFAULT as DEFAULT_LANGUAGE
 from kiosk.domain.languages import LANGUAGES
 from kiosk.http import validate as v
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of, read, write
-from kiosk.keys import RUNTIME
+from kiosk.keys import HOURS_CHANGED, RUNTIME
 from kiosk.security.principal import require
 from kiosk.services import shops
 
@@ -88,7 +88,9 @@ async def patch_shop(request: web.Request) -> web.Response:
             "nothing to change: give name, timezone, default_service_minutes, language, "
             "opening_hours, closures or last_join_minutes",
         )
-    return await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
+    response = await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
+    request.app[HOURS_CHANGED].set()  # the shop may open or close at another time now
+    return response
 
 
 def _provider_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:

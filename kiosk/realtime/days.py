@@ -19,13 +19,14 @@ screens say "Closed" and open again by themselves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from kiosk.domain import clock
-from kiosk.keys import DB, HUB
+from kiosk.keys import DB, HOURS_CHANGED, HUB
 from kiosk.realtime.hub import Hub
 from kiosk.realtime.rounds import Reader
 from kiosk.services import next_day, views
@@ -45,7 +46,8 @@ PAST_MIDNIGHT_S = 0.05
 
 async def days_ctx(app: web.Application) -> AsyncIterator[None]:
     db = app[DB]
-    async with running(turn_days_forever(db.read, app[HUB], db.run)):
+    app[HOURS_CHANGED] = changed = asyncio.Event()
+    async with running(turn_days_forever(db.read, app[HUB], db.run, changed)):
         yield
 
 
@@ -64,9 +66,11 @@ async def clock_changes(
     time alone; returns when each may change next."""
     now = clock.utcnow()
     wakes = []
+    first_look = not seen
     for shop_id, _ in zones:
         view, wake = await read(next_day.clock_view, shop_id, now)
-        if shop_id in seen and seen[shop_id] != view:
+        # A shop new since the last look may have opened in between, unseen.
+        if seen.get(shop_id) != view and not first_look:
             hub.day_changed(f"queue:{shop_id}")
         seen[shop_id] = view
         if wake is not None:
@@ -80,7 +84,10 @@ def topics_of_turn(shop_id: int, before: str, today: str) -> list[str]:
     return [f"queue:{shop_id}", f"appointments:{shop_id}", f"date:{before}", f"date:{today}"]
 
 
-async def turn_days_forever(read: Reader, hub: Hub, write: Reader) -> None:
+async def turn_days_forever(
+    read: Reader, hub: Hub, write: Reader, hours_changed: asyncio.Event | None = None
+) -> None:
+    hours_changed = hours_changed or asyncio.Event()
     known: dict[int, str] = {}  # shop id -> the local day it was living at the last look
     seen: dict[int, tuple] = {}  # shop id -> what time alone decides on its display
     last_look = None
@@ -117,4 +124,7 @@ async def turn_days_forever(read: Reader, hub: Hub, write: Reader) -> None:
             + wakes
         )
         delay = min(LOOK_AGAIN_S, (wake - clock.utcnow()).total_seconds() + PAST_MIDNIGHT_S)
-        await asyncio.sleep(max(delay, PAST_MIDNIGHT_S))
+        # New hours or schedules may bring the next change closer: look again at once.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hours_changed.wait(), max(delay, PAST_MIDNIGHT_S))
+        hours_changed.clear()

@@ -25,8 +25,7 @@ def refuse_closed_join(shop: Shop) -> None:
     """A self-service join outside hours, or too near a closing, is refused."""
     hours, now = hours_of(shop), utcnow()
     if not hours.joins_open(now):
-        opens = hours.next_opening(now)
-        at = opens.isoformat(timespec="seconds") if opens else None
+        at = hours.iso(hours.next_opening(now))
         when = f"; we open at {at}" if at else ""
         raise ShopClosed(f"the shop is not taking new tickets now{when}", {"opens_at": at})
 
@@ -94,7 +93,7 @@ def refuse_off_duty(shop: Shop, provider_id: int) -> None:
     if found is None or found.state == rules.ON:
         return
     if found.state == rules.BREAK_STATE or found.reason == "time_off":
-        until = found.until.isoformat(timespec="seconds") if found.until else None
+        until = hours_of(shop).iso(found.until)
         why = "on a break" if found.state == rules.BREAK_STATE else "on time off"
         raise OffDuty(
             f"provider {provider_id} is {why}; send force: true to call anyway",
