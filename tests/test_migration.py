@@ -358,8 +358,8 @@ def test_server_upgrades_a_v6_database_to_opening_hours_and_schedules(tmp_path: 
             [],
             15,
         )
-        assert shop["open_now"]["open"] is True and shop["open_now"]["hours_set"] is False
         queue = staff.get("/api/v1/shops/1/queue").body
+        assert queue["hours"]["open"] is True and queue["hours"]["hours_set"] is False
         ada = item_of(queue, 1)
         assert (ada["status"], ada["close_reason"]) == ("CHECKED_IN", None)
         assert all(p["on_duty"] for p in queue["providers"])

@@ -16,7 +16,7 @@ from kiosk.domain.errors import InvalidField
 from kiosk.domain.tickets import CHECKED_IN
 from kiosk.domain.topics import topics_for_shop
 from kiosk.services.context import Ctx, append_event
-from kiosk.services.duty import hours_state, on_duty_ids
+from kiosk.services.duty import on_duty_ids
 from kiosk.services.line import bump_version
 from kiosk.services.rows import entries_in_full, get_shop, provider_by_id, provider_dict, shop_dict
 from kiosk.store.database import Outcome
@@ -65,9 +65,9 @@ def list_shops() -> list[dict[str, Any]]:
 
 
 def read_shop(shop_id: int) -> dict[str, Any]:
-    """The shop, and whether it is open now and when that changes (SPEC §11)."""
-    shop = get_shop(shop_id)
-    return {**shop_dict(shop), "open_now": hours_state(shop)}
+    # Whether it is open now lives in the queue display (`hours`), which screens follow
+    # live; the shop itself is what the owner set.
+    return shop_dict(get_shop(shop_id))
 
 
 def create_shop(
