@@ -40,6 +40,8 @@ QUEUE_KEYS = {
     "now_serving",
     "appointments_today",
     "timestamp",
+    "hours",  # open or closed now, and when that changes (SPEC §11)
+    "providers",  # each provider's duty for the TV and the kiosk (SPEC §11)
 }
 ENVELOPE_KEYS = {"type", "payload", "timestamp", "id"}
 
