@@ -132,6 +132,49 @@ def test_touching_intervals_are_one_stretch_with_one_closing():
     ]
 
 
+def _blocks(*rows: tuple[str, str, str]) -> list[rules.Block]:
+    zone = ZoneInfo(BERLIN)
+    day = date(2026, 12, 2)
+    return rules.blocks_of(zone, day, [{"kind": k, "start": a, "end": b} for k, a, b in rows])
+
+
+@pytest.mark.parametrize(
+    ("moment", "blocks", "away", "waiting", "state", "until"),
+    [
+        # No schedule that day: the opening hours decide.
+        ("10:00", (), False, False, "on", None),
+        ("13:30", (), False, False, "off", "14:00"),
+        ("20:00", (), False, False, "off", None),
+        # Closing time alone never sends anyone home while tickets wait ...
+        ("20:00", (), False, True, "on", None),
+        ("19:30", (("shift", "09:00", "19:00"),), False, True, "on", None),
+        # ... but the day must have begun, a break is a break, time off is time off.
+        ("08:00", (), False, True, "off", "09:00"),
+        (
+            "12:00",
+            (("shift", "09:00", "19:00"), ("break", "11:30", "12:15")),
+            False,
+            True,
+            "break",
+            "12:15",
+        ),
+        ("10:00", (("shift", "09:00", "19:00"),), True, True, "off", None),
+        # A shift decides over the hours: on at 13:30 in the shop's lunch, off at 10:00.
+        ("13:30", (("shift", "13:00", "17:00"),), False, False, "on", None),
+        ("10:00", (("shift", "13:00", "17:00"),), False, False, "off", "13:00"),
+        # A break with no shift that day: the hours decide the rest of the day.
+        ("10:00", (("break", "12:00", "12:30"),), False, False, "on", None),
+    ],
+)
+def test_duty_now(moment, blocks, away, waiting, state, until):
+    hours = berlin(WEEK)
+    at = utc(f"2026-12-02T{moment}:00+01:00")
+    found = rules.duty(hours, _blocks(*blocks), away, at, waiting)
+    assert found.state == state
+    shown = found.until.astimezone(ZoneInfo(BERLIN)).strftime("%H:%M") if found.until else None
+    assert shown == until
+
+
 # ---------------------------------------------------------------- on a real server
 
 
