@@ -285,3 +285,25 @@ async def test_duty_drives_the_tv_the_kiosk_the_wait_and_call_next(server):
     tv = (await ok(server, "GET", f"{API}/shops/{shop}/queue"))["providers"]
     assert {p["name"]: p["state"] for p in tv}["Ann"] == "serving"
     assert {p["name"]: p["state"] for p in tv}["Bob"] == "serving"
+
+
+async def test_a_dashboard_that_was_away_gets_the_missed_schedule_events(server, ws_open):
+    """Resume (SPEC §4): a channels socket opened with `since` and subscribing to
+    `schedules` gets what it missed there, once each, in order."""
+    shop = await utc_shop(server)
+    provider = (await new_provider(server, shop))["id"]
+    before = await schedule(server, shop, provider)
+    missed = [
+        await schedule(server, shop, provider, start="12:00", end="13:00", kind="break"),
+        await ok(server, "PATCH", f"{API}/schedules/{before['id']}", {"start": "07:00"}),
+    ]
+    back = await ws_open(f"/ws?token={server.token('staff')}&since={before['seq']}")
+    await back.expect("connection:established")
+    await back.send(seed004_message("subscribe", {"channels": ["schedules"]}, "again-1"))
+    await back.expect("subscribed")
+    replayed = [await back.recv() for _ in missed]
+    assert [(m["type"], m["seq"]) for m in replayed] == [
+        ("schedule_created", missed[0]["seq"]),
+        ("schedule_updated", missed[1]["seq"]),
+    ]
+    assert replayed[1]["payload"]["schedule"]["start"] == "07:00"
