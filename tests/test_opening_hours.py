@@ -53,6 +53,7 @@ def test_a_shop_without_hours_is_always_open():
         "closes_at": None,
         "last_join_at": None,
         "opens_at": None,
+        "closure": None,
     }
 
 
@@ -226,6 +227,8 @@ def test_outside_hours_self_service_is_refused_and_staff_still_add_walk_ins(tmp_
         )
         refused = kiosk.post(f"{API}/shops/{sid}/queue", {"full_name": "Early Ed"})
         assert refused.body["error"]["details"] == {"opens_at": "2026-12-03T09:00:00+01:00"}
+        view = Client(srv.port).get(f"{API}/shops/{sid}/queue").body
+        assert view["hours"]["closure"] == "Inventory"
         # No hours again: always open, as before.
         assert admin.patch(f"{API}/shops/{sid}", {"opening_hours": None}).status == 200
         assert kiosk.post(f"{API}/shops/{sid}/queue", {"full_name": "Early Ed"}).status == 201

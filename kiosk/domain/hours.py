@@ -8,6 +8,7 @@ an opening at a time the clocks skip starts at the first instant after the gap.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ class Hours:
 
     zone: ZoneInfo
     weekly: Mapping[str, Sequence[Sequence[str]]] | None = None
-    closed_dates: frozenset[str] = frozenset()
+    closed_dates: Mapping[str, str] = dataclasses.field(default_factory=dict)  # date -> reason
     last_join_minutes: int = DEFAULT_LAST_JOIN_MINUTES
 
     @property
@@ -217,6 +218,8 @@ class Hours:
             "opens_at": self.iso(self.next_opening(moment))
             if not self.joins_open(moment)
             else None,
+            # A holiday today, so a screen can say why ("Christmas").
+            "closure": self.closed_dates.get(self.local_day(moment).isoformat()),
         }
 
     def iso(self, moment: datetime | None) -> str | None:
@@ -236,7 +239,7 @@ def hours_of(
     return Hours(
         ZoneInfo(zone),
         weekly,
-        frozenset(c["date"] for c in closures or ()),
+        {c["date"]: c.get("reason", "") for c in closures or ()},
         DEFAULT_LAST_JOIN_MINUTES if last_join is None else last_join,
     )
 
