@@ -247,6 +247,7 @@ async def test_duty_drives_the_tv_the_kiosk_the_wait_and_call_next(server):
         "Dee": ("off", "14:00", False),
     }
     assert next(p for p in tv if p["name"] == "Bob")["until_at"] == f"{TODAY}T11:30:00+00:00"
+    assert [p["off_reason"] for p in tv] == [None, None, "time_off", "schedule"]
     offered = await ok(server, "GET", f"{API}/shops/{shop}/providers", role="kiosk")
     assert {p["name"]: p["on_duty"] for p in offered} == {
         "Ann": True,

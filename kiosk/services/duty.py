@@ -125,6 +125,8 @@ def provider_states(shop: Shop, busy: list[dict[str, Any]]) -> list[dict[str, An
                 "state": state,
                 "until": until.strftime("%H:%M") if until else None,
                 "until_at": until.isoformat(timespec="seconds") if until else None,
+                # Why someone is off: "time_off", "schedule" (no shift now) or "hours".
+                "off_reason": duty.reason if state == "off" else None,
             }
         )
     return out
