@@ -56,6 +56,11 @@ class Shop(BaseModel):
     language = TextField(default="en", constraints=[SQL("DEFAULT 'en'")])
     # Which words the screens use (SPEC §9): barber, clinic, counter or other.
     kind = TextField(default="other", constraints=[SQL("DEFAULT 'other'")])
+    # SPEC §11: null hours mean "always open" (release 1's behaviour); closures are
+    # [{date, reason}]; self-service joins stop this many minutes before a closing.
+    opening_hours = JSONField(null=True)
+    closures = JSONField(default=list, constraints=[SQL("DEFAULT '[]'")])
+    last_join_minutes = IntegerField(default=15, constraints=[SQL("DEFAULT 15")])
 
 
 class Provider(BaseModel):
@@ -124,6 +129,8 @@ class QueueEntry(BaseModel):
     service = ForeignKeyField(Service, null=True, index=False)
     priority = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
     estimated_wait_at_join = IntegerField(null=True)
+    # "day_closed" when the next day's opening closed it (SPEC §11); null otherwise.
+    close_reason = TextField(null=True)
 
     class Meta:
         indexes = (
@@ -155,6 +162,37 @@ class CallTally(BaseModel):
     shop = ForeignKeyField(Shop, primary_key=True, on_delete="CASCADE")
     day = TextField()
     normal_calls = IntegerField()
+
+
+class Schedule(BaseModel):
+    """A provider's shift or break on a local date, in local HH:MM (SPEC §11)."""
+
+    id = AutoField()
+    # Indexed with the date below, which serves lookups by shop or provider alone too.
+    shop = ForeignKeyField(Shop, on_delete="CASCADE", index=False)
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
+    date = TextField()
+    start = TextField()
+    end = TextField()
+    kind = TextField()  # shift | break
+
+    class Meta:
+        indexes = ((("shop", "date"), False), (("provider", "date"), False))
+
+
+class TimeOff(BaseModel):
+    """A provider's days away: requested by staff, approved or rejected by the owner."""
+
+    id = AutoField()
+    shop = ForeignKeyField(Shop, on_delete="CASCADE", index=False)
+    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    start_date = TextField()
+    end_date = TextField()
+    reason = TextField(default="")
+    status = TextField()  # requested | approved | rejected | cancelled
+
+    class Meta:
+        indexes = ((("shop", "start_date"), False),)
 
 
 class Event(BaseModel):
@@ -252,6 +290,8 @@ MODELS: list[type[BaseModel]] = [
     QueueEntry,
     TicketCounter,
     CallTally,
+    Schedule,
+    TimeOff,
     Event,
     EventTopic,
     Staff,

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -98,6 +98,31 @@ MIGRATIONS: dict[int, list[str]] = {
     8: [
         'ALTER TABLE "pairing" ADD COLUMN "short_hash" TEXT',
         'CREATE INDEX IF NOT EXISTS "pairing_short_hash" ON "pairing" ("short_hash")',
+    ],
+    # v9: opening hours, schedules, breaks and time off (SPEC §11). Existing shops get
+    # no hours (always open, as before), so nothing of theirs closes by itself.
+    9: [
+        'ALTER TABLE "shop" ADD COLUMN "opening_hours" TEXT',
+        """ALTER TABLE "shop" ADD COLUMN "closures" TEXT NOT NULL DEFAULT '[]'""",
+        'ALTER TABLE "shop" ADD COLUMN "last_join_minutes" INTEGER NOT NULL DEFAULT 15',
+        'ALTER TABLE "queue_entry" ADD COLUMN "close_reason" TEXT',
+        'CREATE TABLE IF NOT EXISTS "schedule" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"shop_id" INTEGER NOT NULL, "provider_id" INTEGER NOT NULL, "date" TEXT NOT NULL, '
+        '"start" TEXT NOT NULL, "end" TEXT NOT NULL, "kind" TEXT NOT NULL, '
+        'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE, '
+        'FOREIGN KEY ("provider_id") REFERENCES "provider" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "schedule_shop_id_date" ON "schedule" ("shop_id", "date")',
+        'CREATE INDEX IF NOT EXISTS "schedule_provider_id_date" '
+        'ON "schedule" ("provider_id", "date")',
+        'CREATE TABLE IF NOT EXISTS "time_off" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"shop_id" INTEGER NOT NULL, "provider_id" INTEGER NOT NULL, '
+        '"start_date" TEXT NOT NULL, "end_date" TEXT NOT NULL, "reason" TEXT NOT NULL, '
+        '"status" TEXT NOT NULL, '
+        'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE, '
+        'FOREIGN KEY ("provider_id") REFERENCES "provider" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "time_off_provider_id" ON "time_off" ("provider_id")',
+        'CREATE INDEX IF NOT EXISTS "time_off_shop_id_start_date" '
+        'ON "time_off" ("shop_id", "start_date")',
     ],
 }
 
