@@ -27,7 +27,12 @@ from kiosk.http import (
     pages,
 )
 from kiosk.http.connections import ConnectionCap
-from kiosk.http.middleware import auth_middleware, errors_middleware, hosts_middleware
+from kiosk.http.middleware import (
+    auth_middleware,
+    cors_middleware,
+    errors_middleware,
+    hosts_middleware,
+)
 from kiosk.keys import (
     CONFIG,
     DB,
@@ -154,7 +159,7 @@ def make_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http_body_bytes,
         # The Host check first: nothing, not even an error page, answers a foreign name.
-        middlewares=[hosts_middleware, errors_middleware, auth_middleware],
+        middlewares=[hosts_middleware, cors_middleware, errors_middleware, auth_middleware],
     )
     app[CONFIG] = config
     app[RUNTIME] = Runtime()
