@@ -13,6 +13,7 @@ from aiohttp import web
 from kiosk.appliance import demo, discovery
 from kiosk.appliance.advertising import WILDCARD_HOSTS, advertising_ctx
 from kiosk.appliance.daily_backup import daily_backup_ctx
+from kiosk.appliance.webhook_delivery import webhooks_ctx
 from kiosk.config import Config
 from kiosk.domain import clock
 from kiosk.http import (
@@ -24,6 +25,7 @@ from kiosk.http import (
     api_services,
     api_settings,
     api_shops,
+    api_webhooks,
     pages,
 )
 from kiosk.http.connections import ConnectionCap
@@ -176,6 +178,7 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(days_ctx)
     app.cleanup_ctx.append(advertising_ctx)
     app.cleanup_ctx.append(daily_backup_ctx)
+    app.cleanup_ctx.append(webhooks_ctx)
     for room in (
         api_shops,
         api_services,
@@ -185,6 +188,7 @@ def make_app(config: Config) -> web.Application:
         api_accounts,
         api_devices,
         api_settings,
+        api_webhooks,
         polling,
         sockets,
         pages,

@@ -368,3 +368,30 @@ def test_v8_keeps_an_open_pairing_link_and_new_pairings_get_a_typed_code(tmp_pat
         srv.kill()
     assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
+
+
+def test_v9_adds_webhooks_to_a_v8_file(tmp_path: Path) -> None:
+    """Step 9 (webhooks and their outbox, SPEC §15) on a v8 file: it starts with none,
+    the owner can register one, a join owes it a delivery, and the file then has the
+    schema a fresh install has."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 8)
+    assert "webhook" not in tables(path) and "webhook_delivery" not in tables(path)
+    srv = Server(data_dir).start()
+    try:
+        admin = srv.client()
+        admin.token = make_token(data_dir, "admin", "upgrade")
+        assert admin.get("/api/v1/webhooks").body["webhooks"] == []
+        made = admin.post(
+            "/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["queue_joined"]}
+        )
+        assert made.status == 201, made.body
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        assert staff.post("/api/v1/shops/1/queue", {"full_name": "New Comer"}).status == 201
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    owed = query(path, "SELECT type, state FROM webhook_delivery")
+    assert owed and owed[0][0] == "queue_joined", owed
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
