@@ -178,3 +178,16 @@ def test_a_delivery_owed_at_a_restart_is_delivered_after_it(
     delivered = receiver.seen(200)[0]
     assert delivered["body"]["seq"] == entry["seq"] and verify(delivered, hook["secret"])
     assert srv.stop() == 0
+
+
+def test_a_paused_webhook_is_owed_nothing_until_resumed(server: Server, receiver: Receiver):
+    shop_id = new_shop(server)
+    hook = register(server, receiver.url, ["queue_joined"], active=False)
+    join(server, shop_id, "Paused Time Person")
+    assert hook_of(server, hook["id"])["pending"] == 0  # written with the join, or never
+    admin = server.client("admin")
+    assert admin.patch(f"/api/v1/webhooks/{hook['id']}", {"active": True}).status == 200
+    later = join(server, shop_id, "Resumed Time Person")
+    wait_until(lambda: receiver.seen(), DELIVERY_WAIT_S, message="no delivery after resuming")
+    assert [g["body"]["seq"] for g in receiver.got] == [later["seq"]]
+    admin.delete(f"/api/v1/webhooks/{hook['id']}")

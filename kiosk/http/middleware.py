@@ -79,7 +79,7 @@ async def cors_middleware(request: web.Request, handler):
     API: their browser needs these headers. Any other origin gets none, so its page
     cannot read an answer. Sockets check Origin themselves; pages are same-origin."""
     origin = request.headers.get("Origin")
-    if origin is None or not request.path.startswith("/api/"):
+    if origin is None or not (request.path.startswith("/api/") or request.path == "/ws/stats"):
         return await handler(request)
     allowed = origin_ok(request, required=True)
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:

@@ -35,12 +35,14 @@ def enqueue(event: Event) -> None:
 
 
 def due(now: float, limit: int) -> list[dict[str, Any]]:
-    """Deliveries whose time has come, with their webhook and event, oldest first."""
+    """Deliveries whose time has come, with their webhook and event, oldest first. A
+    paused webhook's deliveries wait for it to be resumed."""
     rows = database.execute_sql(
         "SELECT d.id, d.seq, d.type, d.created_at, d.attempts, w.id, w.url, w.secret, "
         "w.include_contact, e.at, e.shop_id, e.data FROM webhook_delivery AS d "
         "JOIN webhook AS w ON w.id = d.webhook_id LEFT JOIN event AS e ON e.seq = d.seq "
-        "WHERE d.state = 'pending' AND d.next_at <= ? ORDER BY d.next_at LIMIT ?",
+        "WHERE d.state = 'pending' AND d.next_at <= ? AND w.active "
+        "ORDER BY d.next_at LIMIT ?",
         (now, limit),
     ).fetchall()
     keys = (

@@ -34,7 +34,7 @@ function outcome(hook) {
     const why = hook.last_status
       ? t("admin.webhooks.failedStatus", { status: hook.last_status })
       : t("admin.webhooks.failedNetwork");
-    return h("span", { class: "webhook-failed", text: t("admin.webhooks.lastFailed", { when: ago(hook.last_attempt_at), why }) });
+    return h("span", { class: "webhook-failed qk-error-text", text: t("admin.webhooks.lastFailed", { when: ago(hook.last_attempt_at), why }) });
   }
   return h("span", { text: t("admin.webhooks.never") });
 }

@@ -45,6 +45,10 @@ def test_an_allowed_origin_gets_cors_headers_and_others_get_none(server: Server)
     assert foreign.status == 200  # a plain GET still answers; the browser hides it
     assert not any(k.startswith("access-control-") for k in foreign.headers), foreign.headers
 
+    # Seed 003's statistics are read by dashboards of other sites too.
+    stats = server.client("staff").get("/ws/stats", headers={"Origin": ALLOWED})
+    assert stats.status == 200 and stats.headers["access-control-allow-origin"] == ALLOWED
+
     # Errors carry the headers too, so the allowed page can read what went wrong.
     missing = anon.get("/api/v1/shops/999999/queue", headers={"Origin": ALLOWED})
     assert missing.status == 404 and missing.error_code == "not_found"
