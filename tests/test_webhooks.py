@@ -152,7 +152,8 @@ def test_a_stuck_receiver_never_slows_the_queue(server: Server, receiver: Receiv
         for i in range(5):
             started = time.monotonic()
             join(server, shop_id, f"Quick Person{i} Smith")
-            assert time.monotonic() - started < 2.0
+            # A delivery in a join's path would hold it for the 10 s receiver timeout.
+            assert time.monotonic() - started < 5.0
         assert server.client().get("/api/v1/health").status == 200
     finally:
         receiver.hold.set()
