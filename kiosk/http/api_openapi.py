@@ -92,7 +92,8 @@ _PATIENT = {
 
 # (method, path) -> (summary, role, request body schema or None, success status).
 # Roles: public, display, kiosk, staff, admin (SPEC §5), or a phrase for the special
-# cases. Every write takes an Idempotency-Key header and answers with X-Seq.
+# cases. The writes of the shop's data take an Idempotency-Key header and answer with
+# X-Seq (see _ONCE_BY_NATURE for those that do not).
 OPERATIONS: dict[tuple[str, str], tuple[str, str, Schema | None, int]] = {
     ("GET", "/api/v1/health"): ("Liveness: status, version, uptime", "public", None, 200),
     ("GET", "/api/v1/shops"): ("List shops", "public", None, 200),
@@ -396,6 +397,18 @@ _ERRORS = {
 }
 
 
+# Writes that answer without the Idempotency-Key machinery (http/requests.py write):
+# sign-in and accounts, where a retry is harmless or must be refused anyway (a PIN
+# guess, a token shown once), devices and pairing, and settings (a PATCH of values).
+_ONCE_BY_NATURE = (
+    "/api/v1/auth/",
+    "/api/v1/staff",
+    "/api/v1/tokens",
+    "/api/v1/pairing",
+    "/api/v1/settings",
+)
+
+
 def _parameters(path: str) -> list[Schema]:
     params = []
     for part in path.split("/"):
@@ -434,7 +447,7 @@ def _operation(method: str, path: str, spec: tuple) -> Schema:
         del op["responses"][str(status)]["content"]
     if _parameters(path):
         op["parameters"] = _parameters(path)
-    if method != "GET":
+    if method != "GET" and not path.startswith(_ONCE_BY_NATURE):
         op.setdefault("parameters", []).append({"$ref": "#/components/parameters/IdempotencyKey"})
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
