@@ -409,3 +409,30 @@ def test_server_upgrades_a_v8_database_to_opening_hours_and_schedules(tmp_path: 
     assert query(path, "PRAGMA foreign_key_check") == []
     assert len(list(data_dir.glob(f"{DB_FILENAME}.v8-*.bak"))) == 1
     assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
+
+
+def test_v10_adds_webhooks_to_a_v9_file(tmp_path: Path) -> None:
+    """Step 10 (webhooks and their outbox, SPEC §15) on a v9 file: it starts with none,
+    the owner can register one, a join owes it a delivery, and the file then has the
+    schema a fresh install has."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 9)
+    assert "webhook" not in tables(path) and "webhook_delivery" not in tables(path)
+    srv = Server(data_dir).start()
+    try:
+        admin = srv.client()
+        admin.token = make_token(data_dir, "admin", "upgrade")
+        assert admin.get("/api/v1/webhooks").body["webhooks"] == []
+        made = admin.post(
+            "/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["queue_joined"]}
+        )
+        assert made.status == 201, made.body
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        assert staff.post("/api/v1/shops/1/queue", {"full_name": "New Comer"}).status == 201
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    owed = query(path, "SELECT type, state FROM webhook_delivery")
+    assert owed and owed[0][0] == "queue_joined", owed
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))

@@ -8,6 +8,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CompositeKey,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -280,6 +281,43 @@ class IdempotencyKey(BaseModel):
         indexes = ((("created_at",), False),)
 
 
+class Webhook(BaseModel):
+    """An integrator's URL that gets the shop's events POSTed to it (SPEC §15)."""
+
+    id = AutoField()
+    url = TextField()
+    events = JSONField()  # event types, or ["*"]
+    secret = TextField()  # signs every delivery; shown to the owner once
+    active = BooleanField(default=True)
+    include_contact = BooleanField(default=False)
+    created_at = TextField()
+    # The newest outcome, for /admin: when, the receiver's HTTP status, or what failed.
+    last_attempt_at = TextField(null=True)
+    last_status = IntegerField(null=True)
+    last_error = TextField(null=True)
+    last_success_at = TextField(null=True)
+
+
+class WebhookDelivery(BaseModel):
+    """The outbox: one row per (event, webhook), written in the event's transaction, so
+    a delivery owed survives a crash or restart. Its id is the delivery id every retry
+    repeats."""
+
+    id = TextField(primary_key=True)
+    webhook = ForeignKeyField(Webhook, on_delete="CASCADE")
+    seq = IntegerField()
+    type = TextField()
+    created_at = FloatField()  # unix seconds: retries stop 24 h after this
+    next_at = FloatField()  # unix seconds of the next attempt
+    attempts = IntegerField(default=0)
+    state = TextField(default="pending")  # pending, delivered or failed
+    last_status = IntegerField(null=True)
+    last_error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_at"), False),)
+
+
 MODELS: list[type[BaseModel]] = [
     Setting,
     Shop,
@@ -298,6 +336,8 @@ MODELS: list[type[BaseModel]] = [
     Token,
     Pairing,
     IdempotencyKey,
+    Webhook,
+    WebhookDelivery,
 ]
 
 __all__ = ["MODELS", "database", "JSONField"] + [m.__name__ for m in MODELS]

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -123,6 +123,23 @@ MIGRATIONS: dict[int, list[str]] = {
         'CREATE INDEX IF NOT EXISTS "time_off_provider_id" ON "time_off" ("provider_id")',
         'CREATE INDEX IF NOT EXISTS "time_off_shop_id_start_date" '
         'ON "time_off" ("shop_id", "start_date")',
+    ],
+    # v10: webhooks and their outbox (SPEC §15); an upgraded shop starts with none.
+    10: [
+        'CREATE TABLE IF NOT EXISTS "webhook" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"url" TEXT NOT NULL, "events" TEXT NOT NULL, "secret" TEXT NOT NULL, '
+        '"active" INTEGER NOT NULL, "include_contact" INTEGER NOT NULL, '
+        '"created_at" TEXT NOT NULL, "last_attempt_at" TEXT, "last_status" INTEGER, '
+        '"last_error" TEXT, "last_success_at" TEXT)',
+        'CREATE TABLE IF NOT EXISTS "webhook_delivery" ("id" TEXT NOT NULL PRIMARY KEY, '
+        '"webhook_id" INTEGER NOT NULL, "seq" INTEGER NOT NULL, "type" TEXT NOT NULL, '
+        '"created_at" REAL NOT NULL, "next_at" REAL NOT NULL, "attempts" INTEGER NOT NULL, '
+        '"state" TEXT NOT NULL, "last_status" INTEGER, "last_error" TEXT, '
+        'FOREIGN KEY ("webhook_id") REFERENCES "webhook" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "webhook_delivery_webhook_id" '
+        'ON "webhook_delivery" ("webhook_id")',
+        'CREATE INDEX IF NOT EXISTS "webhook_delivery_state_next_at" '
+        'ON "webhook_delivery" ("state", "next_at")',
     ],
 }
 
