@@ -19,6 +19,7 @@ from kiosk.http import (
     api_accounts,
     api_appointments,
     api_devices,
+    api_printer,
     api_queue,
     api_relay,
     api_services,
@@ -171,6 +172,7 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(days_ctx)
     app.cleanup_ctx.append(advertising_ctx)
     app.cleanup_ctx.append(daily_backup_ctx)
+    app.cleanup_ctx.append(api_printer.printer_ctx)
     for room in (
         api_shops,
         api_services,
@@ -180,6 +182,7 @@ def make_app(config: Config) -> web.Application:
         api_accounts,
         api_devices,
         api_settings,
+        api_printer,
         polling,
         sockets,
         pages,

@@ -31,3 +31,5 @@ HOSTS = web.AppKey["HostNames"]("hosts")
 HTTP_CONNECTIONS = web.AppKey["ConnectionCap"]("http_connections")
 # The port the server listens on, once it does (it may be chosen by the OS).
 PORT = web.AppKey("port", asyncio.Future)
+# The ticket printer's own thread and its last outcome (kiosk/appliance/printer.py).
+PRINTER = web.AppKey["PrintDesk"]("printer")
