@@ -147,7 +147,8 @@ async def print_test(request: web.Request) -> web.Response:
     _configured(request)
     link = f"{await asyncio.to_thread(public_base, request)}/join"
     facts = await read(request, printing.test_facts, link)
-    result = await _print_and_tell(request.app, ctx_of(request), facts, principal.token_id)
+    # Staff and admins hear the `printer` room: no second copy in their own user room.
+    result = await _print_and_tell(request.app, ctx_of(request), facts, None)
     return json_response({"status": result.status, "message": result.message})
 
 
@@ -158,9 +159,7 @@ async def reprint(request: web.Request) -> web.Response:
     entry_id = path_id(request, "entry_id")
     _configured(request)
     facts = await read(request, printing.ticket_facts, entry_id, None)
-    request.app[PRINTER].spawn(
-        _print_and_tell(request.app, ctx_of(request), facts, principal.token_id)
-    )
+    request.app[PRINTER].spawn(_print_and_tell(request.app, ctx_of(request), facts, None))
     return json_response({"entry_id": entry_id, "ticket": facts.ticket, "print": QUEUED}, 202)
 
 
