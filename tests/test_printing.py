@@ -269,3 +269,16 @@ async def test_printer_settings_are_kept_and_read_by_staff_only(server) -> None:
     assert (await http(server, "GET", f"{API}/printer", role=None)).status in (401, 403)
     public = await ok(server, "GET", f"{API}/settings", role=None)
     assert "printer" not in public
+
+
+async def test_tickets_do_not_pile_up_behind_a_stuck_printer(server, listen) -> None:
+    sid = (await new_shop(server))["id"]
+    staff = await listen("staff")
+    with FakePrinter("never_reads") as printer:
+        await set_printer(server, port=printer.port)
+        joined = [(await kiosk_join(server, sid, f"Guest {n}")).body for n in range(5)]
+        assert all(j["print"] == {"status": "queued"} for j in joined)
+        # Three wait their turn; the fourth and fifth are refused at once, not a minute late.
+        refused = await printer_status(staff, joined[4]["id"], timeout=4)
+        assert refused["data"]["status"] == "error"
+        assert "still waiting" in refused["data"]["message"]

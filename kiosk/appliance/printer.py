@@ -34,6 +34,9 @@ PAPER_END = 0x60  # DLE EOT 4 bits 5 and 6: the roll is out
 RECEIPT_PAPER_END = 0x0C  # GS r 1 bits 2 and 3
 # How long to wait for the paper query's answer before sending anyway.
 PAPER_QUERY_S = 1.0
+# Tickets waiting for a stuck printer: past this many, a new one is refused at once (a
+# ticket that comes out a minute late is for someone who has already walked away).
+MAX_PENDING = 3
 
 
 @dataclass(frozen=True)
@@ -174,15 +177,23 @@ class PrintDesk:
     async def print(self, printer: Any, render: Callable[[Any], bytes]) -> Result:
         """Run one job on the printer thread; a driver that hangs past its own timeout
         is given up on here (its thread finishes later, the answer is already out)."""
+        if self.state.pending >= MAX_PENDING:
+            return Result("error", f"{MAX_PENDING} tickets are still waiting for the printer")
         self.state.pending += 1
         loop = asyncio.get_running_loop()
         try:
             future = loop.run_in_executor(self._thread, self._job, printer, render)
-            return await asyncio.wait_for(future, TIMEOUT_S + 2.0)
+            # Each job ahead on the printer's thread may take its whole time too.
+            return await asyncio.wait_for(future, (TIMEOUT_S + 2.0) * self.state.pending)
         except TimeoutError:
             return Result("error", "the printer driver did not return within 5 s")
         finally:
             self.state.pending -= 1
+
+    def warm_up(self) -> None:
+        """Import python-escpos on the printer's thread now (about 0.7 s of imports), so
+        the first customer's ticket does not pay for it."""
+        self._thread.submit(ticket_layout.load_escpos, self.cache_dir)
 
     def spawn(self, coroutine: Any) -> None:
         """Start a print in the background: the request that asked has its answer."""

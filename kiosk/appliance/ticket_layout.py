@@ -12,8 +12,11 @@ in the data folder (the one-file binary's own folder is deleted on exit).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
+import tempfile
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,11 +43,23 @@ FONTS_OTHER = (
 
 def load_escpos(cache_dir: Path | None) -> Any:
     """The python-escpos printer module, its profile cache kept in `cache_dir`."""
-    if cache_dir is not None and "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache_dir)
-    from escpos import printer
+    if cache_dir is None or "escpos.printer" in sys.modules:
+        from escpos import printer
 
+        return printer
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache_dir))
+    # python-escpos 3.1 calls mkdtemp() at import even when told where its cache is
+    # (`environ.get(KEY, mkdtemp())`): one empty folder in the shop PC's temp folder per
+    # start. Made inside our cache folder instead, and removed.
+    saved, tempfile.tempdir = tempfile.tempdir, str(cache_dir)
+    try:
+        from escpos import printer
+    finally:
+        tempfile.tempdir = saved
+        for stray in cache_dir.glob("tmp*"):
+            with contextlib.suppress(OSError):
+                stray.rmdir()
     return printer
 
 

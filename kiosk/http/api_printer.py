@@ -165,6 +165,8 @@ async def reprint(request: web.Request) -> web.Response:
 
 async def printer_ctx(app: web.Application):
     app[PRINTER] = PrintDesk(app[CONFIG].data_dir / "cache" / "escpos")
+    if app[RUNTIME].settings.printer.kind != "none":
+        app[PRINTER].warm_up()
     yield
     await app[PRINTER].close()
 
