@@ -98,7 +98,7 @@ def _device(escpos: Any, printer: Any, deadline: Deadline) -> Any:
             printer.usb_vendor, printer.usb_product, timeout=int(deadline.left() * 1000)
         )
     if printer.kind == "serial":
-        return escpos.Serial(printer.device, timeout=min(2.0, deadline.left()))
+        return escpos.Serial(printer.device, timeout=deadline.left())
     return escpos.LP(printer.queue)  # CUPS: the `lp` command, raw
 
 
@@ -119,7 +119,8 @@ def _through_driver(escpos: Any, printer: Any, data: bytes, deadline: Deadline) 
         if printer.kind == "cups":
             return Result("ok", "sent to the print queue")
         device._raw(RECEIPT_QUERY)
-        reply = device._read()
+        # pyserial's read(16) would wait out its whole timeout for 15 more bytes.
+        reply = device.device.read(1) if printer.kind == "serial" else device._read()
         if not reply:
             return Result("error", "the printer gave no receipt")
         return _receipt(bytes(reply)[-1:])
