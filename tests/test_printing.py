@@ -282,3 +282,9 @@ async def test_tickets_do_not_pile_up_behind_a_stuck_printer(server, listen) -> 
         refused = await printer_status(staff, joined[4]["id"], timeout=4)
         assert refused["data"]["status"] == "error"
         assert "still waiting" in refused["data"]["message"]
+
+
+async def test_the_paper_of_the_print_page_is_public(server) -> None:
+    await set_printer(server, port=9100, width_mm=58, header="Hi", footer="Bye")
+    paper = await ok(server, "GET", f"{API}/printer/paper", role=None)
+    assert paper == {"width_mm": 58, "header": "Hi", "footer": "Bye"}

@@ -140,6 +140,15 @@ async def get_printer(request: web.Request) -> web.Response:
     )
 
 
+async def get_paper(request: web.Request) -> web.Response:
+    """What /t/{claim}/print needs of the owner's ticket: paper width, header, footer.
+    Public: the same words are on every paper ticket the shop hands out."""
+    printer = request.app[RUNTIME].settings.printer
+    return json_response(
+        {"width_mm": printer.width_mm, "header": printer.header, "footer": printer.footer}
+    )
+
+
 async def print_test(request: web.Request) -> web.Response:
     """A test ticket, answered with how it went (the owner is standing at the printer)."""
     principal = principal_of(request)
@@ -175,5 +184,6 @@ def bind(app: web.Application) -> None:
     r = app.router
     p = "/api/v1"
     r.add_get(f"{p}/printer", get_printer)
+    r.add_get(f"{p}/printer/paper", get_paper)
     r.add_post(f"{p}/printer/test", print_test)
     r.add_post(f"{p}/queue/{{entry_id}}/print", reprint)

@@ -91,12 +91,6 @@ class Settings:
             "display_names": self.display_names,
             "display_voice": self.display_voice,
             "priority_at_kiosk": self.priority_at_kiosk,
-            # /t/{claim}/print prints the owner's header and footer on the paper too.
-            "ticket_paper": {
-                "width_mm": self.printer.width_mm,
-                "header": self.printer.header,
-                "footer": self.printer.footer,
-            },
         }
 
 

@@ -33,8 +33,7 @@ async function draw() {
     return;
   }
   await startForShop(ticket.shop_id);
-  const settings = await apiFetch('GET', '/api/v1/settings').catch(() => ({}));
-  const sheet = settings.ticket_paper || {};
+  const sheet = await apiFetch('GET', '/api/v1/printer/paper').catch(() => ({}));
   const asked = Number(query.get('width'));
   paper(asked === 58 || asked === 80 ? asked : sheet.width_mm);
   setText($('header'), sheet.header || '');
