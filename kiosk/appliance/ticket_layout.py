@@ -70,7 +70,7 @@ def _cjk(text: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=32)
 def _font(cjk: bool, size: int):
     from PIL import ImageFont
 
@@ -81,17 +81,21 @@ def _font(cjk: bool, size: int):
 
 
 def _picture(text: str, dots: int, size: int):
-    """One line of text as a black-on-white picture the width of the paper, or None."""
+    """One line of text as a black-on-white picture the width of the paper, or None.
+    A line too long for the paper is drawn smaller rather than cut off."""
     from PIL import Image, ImageDraw
 
     font = _font(_cjk(text), size)
     if font is None:
         return None
-    image = Image.new("1", (dots, size + size // 2), 1)
-    draw = ImageDraw.Draw(image)
     # Right-to-left scripts are shaped and ordered by Pillow's layout engine (raqm).
-    width = draw.textlength(text, font=font)
-    draw.text((max(0, (dots - width) / 2), size // 8), text, font=font, fill=0)
+    width = font.getlength(text)
+    while width > dots and size > 14:
+        size -= 2
+        font = _font(_cjk(text), size)
+        width = font.getlength(text)
+    image = Image.new("1", (dots, size + size // 2), 1)
+    ImageDraw.Draw(image).text((max(0, (dots - width) / 2), size // 8), text, font=font, fill=0)
     return image
 
 
