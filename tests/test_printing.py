@@ -288,3 +288,25 @@ async def test_the_paper_of_the_print_page_is_public(server) -> None:
     await set_printer(server, port=9100, width_mm=58, header="Hi", footer="Bye")
     paper = await ok(server, "GET", f"{API}/printer/paper", role=None)
     assert paper == {"width_mm": 58, "header": "Hi", "footer": "Bye"}
+
+
+async def test_the_printer_channel_is_for_staff_and_carries_the_outcome(server) -> None:
+    sid = (await new_shop(server))["id"]
+    channels = await WS.connect(server, f"/ws?token={server.token('staff')}")
+    kiosk_rooms = await WS.connect(server, "/ws/connect", server.token("kiosk"))
+    try:
+        await channels.expect("connection:established")
+        await channels.send({"type": "subscribe", "payload": {"channels": ["printer"]}})
+        await channels.wait_for("subscribed")
+        await kiosk_rooms.send({"command": "join_room", "room": "printer"})
+        refused = await kiosk_rooms.wait_for("error")
+        assert "staff" in refused["message"]
+        await set_printer(server, port=offline_port(), auto_print=False)
+        entry = (await kiosk_join(server, sid, "Gil Green")).body
+        await ok(server, "POST", f"{API}/queue/{entry['id']}/print", status=202)
+        told = await channels.wait_for("printer_status", timeout=15)
+        assert told["payload"]["status"] == "offline" and told["payload"]["entry_id"] == entry["id"]
+        assert told["payload"]["message"].startswith("no printer answers at 127.0.0.1:")
+    finally:
+        await channels.close()
+        await kiosk_rooms.close()
