@@ -310,3 +310,15 @@ async def test_the_printer_channel_is_for_staff_and_carries_the_outcome(server) 
     finally:
         await channels.close()
         await kiosk_rooms.close()
+
+
+async def test_the_paper_speaks_the_shops_language(server) -> None:
+    sid = (await new_shop(server))["id"]
+    await ok(server, "PATCH", f"{API}/shops/{sid}", {"language": "es"}, role="admin")
+    with FakePrinter("ok") as printer:
+        await set_printer(server, port=printer.port, header="", footer="")
+        await kiosk_join(server, sid, "Ana Álvarez")
+        [job] = printer.wait_for_jobs(1)
+    lines = job.ticket().lines
+    assert "Su turno" in lines and "Personas delante: 0" in lines
+    assert "Escanee para seguir su turno" in lines

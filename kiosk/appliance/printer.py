@@ -78,13 +78,12 @@ def _network(host: str, port: int, data: bytes, deadline: Deadline) -> Result:
                     return Result("paper_out", "the printer is out of paper")
             conn.settimeout(deadline.left())
             conn.sendall(data + RECEIPT_QUERY)
-            while True:
-                conn.settimeout(deadline.left())
-                reply = conn.recv(16)
-                if not reply:
-                    return Result("error", "the printer closed the connection before the end")
-                # A late answer to the paper query may come first: the receipt is last.
-                return _receipt(reply[-1:])
+            conn.settimeout(deadline.left())
+            reply = conn.recv(16)
+            if not reply:
+                return Result("error", "the printer closed the connection before the end")
+            # A late answer to the paper query may come with it: the receipt is last.
+            return _receipt(reply[-1:])
         except TimeoutError:
             return Result("error", "the printer took no ticket or gave no receipt within 5 s")
         except OSError as exc:
