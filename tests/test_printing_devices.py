@@ -16,7 +16,7 @@ import tty
 
 import pytest
 
-from kiosk.appliance.printer import RECEIPT_QUERY, send
+from kiosk.appliance.printer import PAPER_QUERY, RECEIPT_QUERY, send
 from kiosk.appliance.ticket_layout import load_escpos
 from kiosk.services.printer_config import Printer
 from tests.escpos_decode import decode
@@ -43,7 +43,9 @@ def test_a_serial_printer_prints_and_gives_its_receipt(escpos) -> None:
             if not chunk:
                 return
             received.extend(chunk)
-        os.write(master, b"\x00")  # paper present
+            if bytes(received) == PAPER_QUERY:
+                os.write(master, b"\x12")  # DLE EOT 4: paper present
+        os.write(master, b"\x00")  # the receipt
 
     thread = threading.Thread(target=printer, daemon=True)
     thread.start()
@@ -54,26 +56,42 @@ def test_a_serial_printer_prints_and_gives_its_receipt(escpos) -> None:
         os.close(master)
         os.close(slave)
     assert result.status == "ok", result
-    assert decode(bytes(received[: -len(RECEIPT_QUERY)])).lines == ["Serial ticket"]
+    assert bytes(received).startswith(PAPER_QUERY)
+    ticket = bytes(received[len(PAPER_QUERY) : -len(RECEIPT_QUERY)])
+    assert decode(ticket).lines == ["Serial ticket"]
 
 
-def test_a_serial_printer_out_of_paper_says_so(escpos) -> None:
+@pytest.mark.parametrize(
+    ("answer", "query"),
+    [(b"\x72", PAPER_QUERY), (b"\x0c", RECEIPT_QUERY)],
+    ids=["before-the-ticket", "in-the-receipt"],
+)
+def test_a_serial_printer_out_of_paper_says_so(escpos, answer, query) -> None:
     master, slave = pty.openpty()
     tty.setraw(slave)
+    seen = bytearray()
 
     def printer() -> None:
-        seen = b""
-        while not seen.endswith(RECEIPT_QUERY):
-            seen += os.read(master, 4096)
-        os.write(master, b"\x0c")  # GS r 1: roll paper end
+        while not seen.endswith(query):
+            seen.extend(os.read(master, 4096))
+        os.write(master, answer)  # DLE EOT 4: roll out / GS r 1: roll paper end
 
-    threading.Thread(target=printer, daemon=True).start()
+    thread = threading.Thread(target=printer, daemon=True)
+    thread.start()
     try:
         result = send(Printer(kind="serial", device=os.ttyname(slave)), TICKET, escpos)
+        thread.join(5)
+        os.set_blocking(master, False)
+        try:
+            later = os.read(master, 4096)
+        except BlockingIOError:
+            later = b""
     finally:
         os.close(master)
         os.close(slave)
     assert result.status == "paper_out", result
+    if query == PAPER_QUERY:
+        assert bytes(seen) + later == PAPER_QUERY  # and not a byte of the ticket
 
 
 @pytest.mark.parametrize(

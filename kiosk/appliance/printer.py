@@ -101,6 +101,24 @@ def _device(escpos: Any, printer: Any, deadline: Deadline) -> Any:
     return escpos.LP(printer.queue)  # CUPS: the `lp` command, raw
 
 
+def _paper_is_out(device: Any, kind: str) -> bool:
+    """The real-time paper query over a driver; no answer within a second: carry on."""
+    device._raw(PAPER_QUERY)
+    if kind == "serial":
+        port = device.device
+        waited, port.timeout = port.timeout, PAPER_QUERY_S
+        try:
+            status = port.read(1)
+        finally:
+            port.timeout = waited
+    else:
+        try:
+            status = bytes(device.device.read(device.in_ep, 16, int(PAPER_QUERY_S * 1000)))
+        except Exception:  # pyusb raises its own timeout error
+            status = b""
+    return bool(status) and status[-1] & PAPER_END == PAPER_END
+
+
 def _through_driver(escpos: Any, printer: Any, data: bytes, deadline: Deadline) -> Result:
     device = _device(escpos, printer, deadline)
     if not device.is_usable():
@@ -114,6 +132,8 @@ def _through_driver(escpos: Any, printer: Any, data: bytes, deadline: Deadline) 
     except Exception as exc:  # each driver raises its own kind of "not found"
         return Result("offline", f"no printer at {printer.where} ({exc})")
     try:
+        if printer.kind != "cups" and _paper_is_out(device, printer.kind):
+            return Result("paper_out", "the printer is out of paper")
         device._raw(data)
         if printer.kind == "cups":
             return Result("ok", "sent to the print queue")
