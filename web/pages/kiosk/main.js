@@ -11,6 +11,7 @@ import { atLeast, whoAmI } from '/lib/auth.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { isolate, joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
 import { onChange, startForShop, supported, t, use, language } from '/lib/i18n.js';
+import { printStarted } from './print.js';
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
 // `home` is the language the kiosk returns to for the next customer: the shop's (or a
@@ -238,6 +239,7 @@ function showTicket(entry) {
     $('t-qr').parentElement.hidden = true;
   }
   show('s-ticket');
+  printStarted(entry);
   startCountdown('t-countdown', TICKET_BACK_S);
 }
 
