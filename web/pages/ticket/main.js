@@ -1,7 +1,8 @@
 // Queue Kiosk — Ticket page (/t/{claim}): the customer's own ticket on their phone.
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
-import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
+import { $, setText, ordinal, toast } from '/lib/ui.js';
+import { customerWait } from '/lib/waits.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { direction, language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
 
@@ -97,7 +98,8 @@ function render(t) {
   const waiting = t.status === 'CHECKED_IN';
   $('facts').hidden = !waiting;
   setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
-  setText($('wait'), waiting ? waitText(t.estimated_wait_minutes, { short: true }) : '–');
+  // A range where the history is thin (SPEC §10), never a figure it cannot back.
+  setText($('wait'), waiting ? customerWait(t.estimated_wait_minutes, t.estimated_wait_range, { short: true }) : '–');
   const ahead = waiting && t.position_in_queue ? t.position_in_queue - 1 : null;
   setText($('ahead'), ahead === null ? '' : ahead === 0 ? say('ticket.aheadNone') : say('ticket.ahead', { count: ahead }));
   $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
@@ -154,7 +156,8 @@ function onQueue(q) {
   // Status or provider changed (or the ticket closed): ask for the ticket itself,
   // which also names the provider. Otherwise the snapshot has all we show.
   if (!mine || mine.status !== t.status || mine.provider_id !== t.provider_id) { fetchTicket(); return; }
-  render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes });
+  render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes,
+    estimated_wait_range: mine.estimated_wait_range });
 }
 
 function startLive(shop) {
