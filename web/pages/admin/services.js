@@ -39,10 +39,10 @@ const labelled = (key) => ({ "aria-label": t(key) });
 function createService(s) {
   const input = (name, key, attrs) => h("input", { class: "field", name,
     dataset: { i18nAriaLabel: key }, attrs: { ...labelled(key), ...attrs } });
-  const move = (action, key, arrow) => h("button", { class: "btn slim", type: "button", text: arrow,
+  const arrow = (action, key, text) => h("button", { class: "btn slim", type: "button", text,
     dataset: { action, i18nAriaLabel: key, i18nTitle: key }, attrs: { ...labelled(key), title: t(key) } });
   const form = h("form", { class: "srow", dataset: { serviceId: String(s.id) }, attrs: { novalidate: true, autocomplete: "off" } },
-    h("div", { class: "order" }, move("up", "admin.services.up", "↑"), move("down", "admin.services.down", "↓")),
+    h("div", { class: "order" }, arrow("up", "admin.services.up", "↑"), arrow("down", "admin.services.down", "↓")),
     input("name", "admin.services.name", { maxlength: 100 }),
     h("label", { class: "mins" }, input("minutes", "admin.services.minutes", { type: "number", min: 1, max: 480, step: 1, inputmode: "numeric" }),
       h("span", say("admin.services.minutesUnit"))),
@@ -126,8 +126,9 @@ async function retire(form) {
   const name = active.find((s) => s.id === id)?.name || form.elements.name.value;
   if (!confirmed(button, "admin.confirm.deactivate")) return;
   await act(async () => {
-    await apiFetch("DELETE", `/api/v1/services/${id}`, undefined, { outbox: false });
-    toast(t("admin.services.deactivated", { name }), "success", { timeoutMs: 8000 });
+    // A service no ticket ever named is removed outright; one that tickets name is kept, retired.
+    const gone = await apiFetch("DELETE", `/api/v1/services/${id}`, undefined, { outbox: false });
+    toast(t(gone && gone.deleted ? "admin.services.removed" : "admin.services.deactivated", { name }), "success", { timeoutMs: 8000 });
     await refreshServices();
   }, "admin.act.deactivateService", button);
 }

@@ -66,10 +66,12 @@ $("hosts-form").addEventListener("submit", (ev) => {
 
 // Where priority tickets go ("first", or "ratio:N": N normal tickets between two priority
 // ones), whether the desk tablet may give priority, and how late an appointment may be and
-// still keep its time. Drawn here, at the end of the settings panel.
+// still keep its time. Drawn here, at the end of the settings panel, once the settings (and
+// so the page's catalog) have arrived.
 const say = (key, props = {}) => ({ ...props, dataset: { ...(props.dataset || {}), i18n: key } });
 
 function drawLineRules() {
+  if ($("line-rules")) return;
   const radio = (value, key) => h("label", null, h("input", { type: "radio", name: "priority_rule", value }), " ", h("span", say(key)));
   const box = h("div", { class: "block line-rules", id: "line-rules" },
     h("b", say("admin.line.rule")),
@@ -108,9 +110,9 @@ function drawLineRules() {
     patchSettings({ appointment_grace_minutes: /^\d+$/.test(typed) ? Number(typed) : typed }, "admin.line.graceSaved", $("grace-save"));
   });
 }
-drawLineRules();
 
 function showLineRules(s) {
+  drawLineRules();
   const ratio = /^ratio:(\d+)$/.exec(s.priority_rule || "");
   for (const r of document.querySelectorAll('input[name="priority_rule"]')) r.checked = r.value === (ratio ? "ratio" : "first");
   if (document.activeElement !== $("set-ratio")) $("set-ratio").value = ratio ? ratio[1] : "2";
