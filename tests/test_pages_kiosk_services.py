@@ -15,13 +15,14 @@ Waits are conditions with timeouts, never sleeps.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.browser import Pages, shot
+from tests.browser import ROOT, Pages, shot
 from tests.test_pages_staff_monitor import Shop, new_shop
 from tests.test_pages_staff_services import join, new_service, recorded
 
@@ -363,3 +364,48 @@ def test_without_a_range_the_wait_keeps_its_words(server, pages):
     )
     assert not RANGE.search(kiosk.inner_text("#t-wait"))
     assert pages.problems(kiosk) == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "size", "words"),
+    [
+        ("de", "tablet", ("Welche Leistung möchten Sie?", "Ich brauche Vorrang", "Sie sind pünkt")),
+        ("ar", "phone", ("ما الخدمة التي تريدها؟", "أحتاج إلى أولوية", "وصلت في الوقت المحدد")),
+    ],
+)
+def test_the_customers_words_in_the_shops_language(server, pages, language, size, words):
+    shop = new_shop(server, ("Dr Day",))
+    admin = server.client("admin")
+    r = admin.patch(f"/api/v1/shops/{shop.id}", {"language": language, "timezone": "UTC"})
+    assert r.status == 200, r.body
+    new_service(shop, "Haircut", 30)
+    new_service(shop, "Beard trim", 15)
+    starts = datetime.now(UTC) + timedelta(minutes=2)
+    if starts.date().isoformat() != shop.today():
+        pytest.skip("the appointment would fall on another day")
+    book(shop, "Amy Appointment", starts)
+    set_settings(shop, priority_at_kiosk=True)
+    try:
+        kiosk = open_kiosk(pages, shop, size)
+        question, priority, on_time = words
+        kiosk.click("#go-join")
+        kiosk.locator("#j-svc-box").wait_for(timeout=5000)
+        assert kiosk.inner_text("#j-svc-label") == question
+        kiosk.locator("#j-prio-box").wait_for(timeout=5000)
+        assert kiosk.inner_text("#j-prio-box .prio-main") == priority
+        assert kiosk.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        shot(kiosk, f"kiosk-services-{language}-{size}", full_page=True)
+        kiosk.click("#j-submit")  # a name first: the page's own words, not the API's
+        catalog = json.loads((ROOT / "web" / "i18n" / f"{language}.json").read_text("utf-8"))
+        assert kiosk.inner_text("#join-error") == catalog["kiosk.error.nameMissing"]
+        kiosk.click("#join-form .qk-btn-secondary")  # back
+        kiosk.wait_for_selector("#s-start:not([hidden])", timeout=5000)
+        kiosk.click("#go-appt")
+        kiosk.locator("#appt-list button").first.click()
+        kiosk.click("#c-yes")
+        kiosk.wait_for_selector("#s-ticket:not([hidden])", timeout=10_000)
+        assert kiosk.inner_text("#t-placement").startswith(on_time)
+        shot(kiosk, f"kiosk-placement-{language}-{size}")
+        assert pages.problems(kiosk) == {}
+    finally:
+        set_settings(shop, priority_at_kiosk=False)
