@@ -308,6 +308,13 @@ def test_waits_are_ranges_on_the_kiosk_the_phone_and_the_tv(server, pages):
     phone.wait_for_function(
         "w => document.getElementById('wait').textContent === w", arg=words, timeout=10_000
     )
+    # The shop has a choice of services: the ticket says which is its own.
+    phone.locator("#service", has_text="Service: Haircut").wait_for(timeout=5000)
+    assert phone.evaluate(
+        "() => { const w = document.getElementById('wait'); const card = w.closest('.fact');"
+        " return w.scrollWidth <= w.clientWidth + 1"
+        " && card.getBoundingClientRect().right <= innerWidth; }"
+    )
     shot(phone, "ticket-wait-range-phone")
 
     # The TV: ranges in next-up, and each ticket's service under its name.
@@ -334,8 +341,9 @@ def test_waits_are_ranges_on_the_kiosk_the_phone_and_the_tv(server, pages):
     )
     shot(tv, "tv-services-wait-range")
 
-    # One service left: every row would say the same, so none does.
+    # One service left: every row would say the same, so none does (the TV, the phone).
     assert server.client("admin").delete(f"/api/v1/services/{beard['id']}").status == 200
+    phone.locator("#service").wait_for(state="hidden", timeout=5000)
     tv.wait_for_function(
         "() => [...document.querySelectorAll('#next .pref')].every(el => el.textContent === '')",
         timeout=5000,

@@ -3,6 +3,7 @@ import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
 import { $, setText, ordinal, toast } from '/lib/ui.js';
 import { customerWait } from '/lib/waits.js';
+import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { direction, language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
 
@@ -33,7 +34,8 @@ function followLanguage(lang) {
 const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
 const OPEN = new Set(['CHECKED_IN', 'CALLED', 'IN_SERVICE']);
-const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null };
+// services: the shop's, while it has a choice of them (the ticket then says which is its own).
+const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null, services: null };
 
 mountClock($('clock'));
 
@@ -95,6 +97,9 @@ function render(t) {
   if (t.shop_name) { setText($('shop'), t.shop_name); document.title = say('ticket.titleShop', { ticket: t.ticket, shop: t.shop_name }); }
   setText($('code'), t.ticket);
   setText($('name'), isolate(t.full_name || ''));
+  const service = serviceName(state.services, t.service_id);
+  $('service').hidden = !service;
+  setText($('service'), service ? say('ticket.service', { service: isolate(service) }) : '');
   const waiting = t.status === 'CHECKED_IN';
   $('facts').hidden = !waiting;
   setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
@@ -151,13 +156,15 @@ function onQueue(q) {
   document.documentElement.dataset.seq = String(state.lastSeq);
   learnClock(q.timestamp);
   followLanguage(q.language);
+  const known = servicesOf(q);
+  state.services = known && choosable(known).length ? known : null;
   const mine = (q.queue_items || []).find((e) => e.id === state.ticket.id);
   const t = state.ticket;
   // Status or provider changed (or the ticket closed): ask for the ticket itself,
   // which also names the provider. Otherwise the snapshot has all we show.
   if (!mine || mine.status !== t.status || mine.provider_id !== t.provider_id) { fetchTicket(); return; }
   render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes,
-    estimated_wait_range: mine.estimated_wait_range });
+    estimated_wait_range: mine.estimated_wait_range, service_id: mine.service_id });
 }
 
 function startLive(shop) {
