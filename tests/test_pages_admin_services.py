@@ -73,7 +73,7 @@ def add(admin, name: str, minutes: str) -> None:
     admin.click("#svc-add")
 
 
-@pytest.mark.parametrize("size", ["tablet", "phone"])
+@pytest.mark.parametrize("size", ["tablet", "phone", "tv"])
 def test_the_owner_manages_services_and_the_kiosk_follows_live(server, pages, size):
     shop = new_shop(server)
     bob, alice = shop.providers
@@ -174,6 +174,9 @@ def test_the_owner_manages_services_and_the_kiosk_follows_live(server, pages, si
     kiosk.locator("#j-svc-box").wait_for(timeout=5000)
     assert service_buttons(kiosk) == ["Beard & moustache", "Haircut"]
     assert admin.evaluate(FITS, "#services")
+    # The activity trail says what the owner did, in words.
+    admin.locator("#audit-rows .a-what b", has_text="added a service").first.wait_for(timeout=5000)
+    assert admin.locator("#audit-rows .a-what b", has_text="service deleted").count() == 0
 
     # A service no ticket ever asked for is removed outright, and says so.
     row = row_of(admin, beard["id"])

@@ -97,6 +97,7 @@ def test_the_kiosk_asks_for_the_service_then_offers_who_does_it(server, pages, s
     shot(kiosk, f"kiosk-services-form-{size}", full_page=True)
     kiosk.click("#j-submit")
     kiosk.wait_for_selector("#s-ticket:not([hidden])", timeout=10_000)
+    assert kiosk.inner_text("#t-service") == "Service: Beard trim and hot towel shave"
     entry = newest(shop, "Ned Needs")
     assert (entry["service_id"], entry["provider_id"], entry["priority"]) == (
         beard["id"],
@@ -125,6 +126,7 @@ def test_the_kiosk_asks_for_the_service_then_offers_who_does_it(server, pages, s
     kiosk.click("#j-submit")
     kiosk.wait_for_selector("#s-ticket:not([hidden])", timeout=10_000)
     assert newest(shop, "Pat Plain")["service_id"] == cut["id"]  # the server files it
+    assert kiosk.locator("#t-service").is_hidden()  # one service: nothing to tell apart
     assert pages.problems(kiosk) == {}
 
 

@@ -7,6 +7,7 @@ import { $, h, setText, toast, syncList } from "/lib/ui.js";
 import { loadServices } from "/lib/services.js";
 import { t } from "/lib/i18n.js";
 import { A, act, confirmed, errorText, redrawOnChange, SHOP } from "./common.js";
+import { loadAudit } from "./audit.js";
 
 // A refused field said as the owner's own sentence, not "the value for minutes".
 const REFUSED = { invalid_field: "admin.services.error.invalid", conflict: "admin.services.error.conflict" };
@@ -23,6 +24,12 @@ export async function refreshServices() {
   active = all.filter((s) => s.active !== false).sort(byPosition);
   retired = all.filter((s) => s.active === false).sort(byPosition);
   draw();
+}
+
+// After the owner's own change: the list again, and the activity trail that now names it.
+function changed() {
+  loadAudit();
+  return refreshServices();
 }
 
 function draw() {
@@ -66,9 +73,9 @@ function updateService(form, s) {
   form.querySelector('[data-action="up"]').disabled = i <= 0;
   form.querySelector('[data-action="down"]').disabled = i === active.length - 1;
   const offered = new Set(s.provider_ids || []);
-  // Who may offer it: the active providers, and a retired one still ticked (to untick).
-  const people = [...A.providers, ...(s.provider_ids || []).filter((id) => !A.providers.some((p) => p.id === id))
-    .map((id) => ({ id, name: `#${id}` }))];
+  // Who may offer it: the active providers. A retired one still listed serves nobody (the
+  // server treats a service whose providers all retired as anyone's), so it is not shown.
+  const people = A.providers;
   const dirty = form.dataset.dirty === "1";
   syncList(form.querySelector(".who-list"), people, (p) => p.id, (p) => h("label", { class: "who-one" },
     h("input", { type: "checkbox", name: "provider", value: String(p.id) }), h("span")),
@@ -100,7 +107,7 @@ async function save(form) {
     const s = await apiFetch("PATCH", `/api/v1/services/${id}`, body, { outbox: false });
     delete form.dataset.dirty;
     toast(t("admin.services.saved", { name: s.name }), "success");
-    await refreshServices();
+    await changed();
   }, "admin.act.saveService", form.querySelector('[data-action="save"]'), REFUSED);
 }
 
@@ -116,7 +123,7 @@ async function move(id, step) {
       const s = active.find((x) => x.id === sid);
       if (s.position !== position) await apiFetch("PATCH", `/api/v1/services/${sid}`, { position }, { outbox: false });
     }
-    await refreshServices();
+    await changed();
   }, "admin.act.moveService", null, REFUSED);
 }
 
@@ -129,7 +136,7 @@ async function retire(form) {
     // A service no ticket ever named is removed outright; one that tickets name is kept, retired.
     const gone = await apiFetch("DELETE", `/api/v1/services/${id}`, undefined, { outbox: false });
     toast(t(gone && gone.deleted ? "admin.services.removed" : "admin.services.deactivated", { name }), "success", { timeoutMs: 8000 });
-    await refreshServices();
+    await changed();
   }, "admin.act.deactivateService", button);
 }
 
@@ -138,7 +145,7 @@ function createRetired(s) {
   b.addEventListener("click", () => act(async () => {
     const back = await apiFetch("PATCH", `/api/v1/services/${s.id}`, { active: true }, { outbox: false });
     toast(t("admin.services.reactivated", { name: back.name }), "success");
-    await refreshServices();
+    await changed();
   }, "admin.act.reactivateService", b));
   return h("li", { class: "item", dataset: { retiredId: String(s.id) } },
     h("span", { class: "name" }), h("span", { class: "meta" }), h("span", { class: "acts" }, b));
@@ -158,7 +165,7 @@ $("svc-add-form").addEventListener("submit", async (ev) => {
     const s = await apiFetch("POST", `/api/v1/shops/${SHOP}/services`, body, { outbox: false });
     form.reset();
     toast(t("admin.services.added", { name: s.name }), "success");
-    await refreshServices();
+    await changed();
   }, "admin.act.addService", $("svc-add"), REFUSED);
 });
 

@@ -12,6 +12,7 @@ import { learnClock, mountClock } from '/lib/clock.js';
 import { isolate, joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
 import { customerWait } from '/lib/waits.js';
 import { placementSentence } from './placement.js';
+import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { onChange, startForShop, supported, t, use, language } from '/lib/i18n.js';
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
@@ -263,6 +264,11 @@ function paintTicketTexts(entry) {
   // The owner's "tickets only" mode sends no name back (SPEC §16): greet without one.
   const who = firstNameInitial(entry.full_name);
   setText($('t-hello'), who ? t('kiosk.ticket.hello', { name: isolate(who) }) : t('kiosk.ticket.helloNoName'));
+  // Which service, while the shop has a choice of them (as the customer's phone says it).
+  const services = servicesOf(state.queue);
+  const service = services && choosable(services).length ? serviceName(services, entry.service_id) : null;
+  $('t-service').hidden = !service;
+  setText($('t-service'), service ? t('ticket.service', { service: isolate(service) }) : '');
   setText($('t-pos'), entry.position_in_queue ? ordinal(entry.position_in_queue) : '');
   setText($('t-wait'), customerWait(entry.estimated_wait_minutes, entry.estimated_wait_range));
   // A checked-in appointment: what its place in line means for this customer.
