@@ -148,6 +148,17 @@ export function drawWeek() {
 onTimeoffChanged(() => drawWeek());
 onChange(() => { drawWeek(); if (!$("shift-form").hidden) retitle(); errors.redraw(); });
 
+// Open on a tablet or PC; folded on a phone, where the queue comes first. Each device
+// remembers the choice.
+const BOX_KEY = `qk.staff.week.${SHOP}`;
+try {
+  const kept = localStorage.getItem(BOX_KEY);
+  $("week-box").open = kept ? kept === "open" : !matchMedia("(max-width: 700px)").matches;
+} catch { $("week-box").open = true; }
+$("week-box").addEventListener("toggle", () => {
+  try { localStorage.setItem(BOX_KEY, $("week-box").open ? "open" : "closed"); } catch { /* this visit only */ }
+});
+
 $("week-prev").addEventListener("click", () => showWeek(addDays(W.monday, -7)));
 $("week-next").addEventListener("click", () => showWeek(addDays(W.monday, 7)));
 $("week-now").addEventListener("click", () => showWeek(mondayOf(W.today)));
