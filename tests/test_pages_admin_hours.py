@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.browser import shot
@@ -18,6 +20,12 @@ from tests.test_pages_staff_monitor import new_shop
 pytest_plugins = ("tests.browser",)
 
 pytestmark = pytest.mark.timeout(300)
+
+
+def soon(days: int) -> str:
+    """A date some days ahead (the time-off list reads a year from today)."""
+    return (date.today() + timedelta(days=days)).isoformat()
+
 
 SPLIT = [["09:00", "13:00"], ["14:00", "19:00"]]
 
@@ -183,3 +191,47 @@ def test_the_hours_panel_fits_phone_and_desktop(server, pages, size):
     assert spanish.text_content("#hours-h") == "Horario de atención"
     assert day(spanish, "mon").locator(".hours-dayname").text_content() == "lunes"
     assert pages.problems(admin, spanish) == {}
+
+
+def test_the_owner_approves_or_refuses_time_off_asked_for_on_another_screen(server, pages):
+    shop = new_shop(server, ("Sam Shears", "Alex Blade"))
+    sam, alex = shop.providers
+    staff = server.client("staff")
+    asked = staff.post(
+        f"/api/v1/shops/{shop.id}/timeoff",
+        {
+            "provider_id": alex["id"],
+            "start_date": soon(20),
+            "end_date": soon(22),
+            "reason": "Dentist <i>x</i>",
+        },
+    )
+    assert asked.status == 201, asked.body
+    admin = open_hours(pages, shop.id)
+    item = admin.locator(f'#timeoff-pending li[data-timeoff-id="{asked.body["id"]}"]')
+    item.wait_for(timeout=8000)
+    assert admin.is_visible("#hours-timeoff")
+    assert "Alex Blade" in item.text_content() and "Dentist <i>x</i>" in item.text_content()
+    assert item.locator("i").count() == 0
+    # Asked for on another screen while this page is open: it shows up by itself.
+    later = staff.post(
+        f"/api/v1/shops/{shop.id}/timeoff",
+        {"provider_id": sam["id"], "start_date": soon(40)},
+    )
+    assert later.status == 201, later.body
+    admin.wait_for_function(
+        "() => document.querySelectorAll('#timeoff-pending li').length === 2", timeout=8000
+    )
+    admin.locator("#hours-timeoff").scroll_into_view_if_needed()
+    shot(admin, "admin-hours-timeoff-tablet")
+    item.locator('[data-decide="approved"]').click()
+    admin.locator(".qk-toast", has_text="Time off for Alex Blade approved").first.wait_for(
+        timeout=5000
+    )
+    admin.locator(f'#timeoff-pending li[data-timeoff-id="{later.body["id"]}"]').locator(
+        '[data-decide="rejected"]'
+    ).click()
+    admin.wait_for_selector("#hours-timeoff", state="hidden", timeout=5000)
+    statuses = {o["id"]: o["status"] for o in staff.get(f"/api/v1/shops/{shop.id}/timeoff").body}
+    assert statuses == {asked.body["id"]: "approved", later.body["id"]: "rejected"}
+    assert pages.problems(admin) == {}

@@ -7,6 +7,7 @@ import { $, h, setText, toast } from "/lib/ui.js";
 import { formatDate, t } from "/lib/i18n.js";
 import { A, errorText, redrawOnChange, SHOP } from "./common.js";
 import { loadAudit } from "./audit.js";
+import { loadPendingTimeoff } from "./timeoff.js";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 // A week for a shop that had none: Monday to Saturday, 09:00 to 18:00.
@@ -36,6 +37,7 @@ function draftOf(shop) {
 
 /** The shop as read (settings.js loadShop, also after every live refresh). */
 export function showHours(shop) {
+  loadPendingTimeoff();
   if (!shop || (H.dirty && H.draft)) return;
   H.draft = draftOf(shop);
   drawHours();
