@@ -44,7 +44,9 @@ export function drawDuty() {
       setText(li.querySelector(".duty-name"), p.name);
       setText(li.querySelector(".duty-state"), dutyText(p));
     });
-  $("duty-list").hidden = providers.length === 0;
+  // A shop that keeps no hours and where nobody is away looks as it always did.
+  const planned = !!(S.queue.hours && S.queue.hours.hours_set) || providers.some(away);
+  $("duty-list").hidden = !planned;
   for (const select of [$("chair"), $("view")]) {
     for (const option of select.options) {
       if (!option.value) continue;
