@@ -280,3 +280,28 @@ def test_time_off_is_asked_approved_and_withdrawn_live(server, pages):
     staff.locator("#timeoff-list").scroll_into_view_if_needed()
     shot(staff, "staff-timeoff-tablet")
     assert pages.problems(staff, owner) == {}
+
+
+def test_the_week_reads_right_to_left_in_arabic(server, pages):
+    shop = new_shop(server, ("Sam Shears", "Alex Blade"))
+    sam, _ = shop.providers
+    plan(shop, sam, "shift", "09:00", "17:00")
+    plan(shop, sam, "break", "10:00", "14:30")
+    page = open_week(pages, shop, size="tablet")
+    page.goto(page.url.split("?")[0] + f"?shop={shop.id}&lang=ar")
+    page.wait_for_function("() => document.documentElement.dir === 'rtl'", timeout=8000)
+    page.wait_for_function(
+        "() => window.__staff && window.__staff.week.loaded !== null"
+        " && document.querySelectorAll('#week-body .week-chip').length === 2",
+        timeout=8000,
+    )
+    assert page.text_content("#week-title") == "من يعمل ومتى"
+    state = page.locator(f'#duty-list .duty-chip[data-provider-id="{sam["id"]}"] .duty-state')
+    assert state.text_content().startswith("في استراحة حتى")
+    # The names column sits on the right, where an Arabic reader starts.
+    who = page.locator(f'#week-body tr[data-provider-id="{sam["id"]}"] th').bounding_box()
+    today = cell(page, sam).bounding_box()
+    assert who["x"] > today["x"]
+    page.locator("#schedule").scroll_into_view_if_needed()
+    shot(page, "staff-week-ar-tablet")
+    assert pages.problems(page) == {}
