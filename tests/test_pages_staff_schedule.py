@@ -102,6 +102,8 @@ def test_call_next_for_a_chair_on_a_break_asks_before_calling(server, pages):
     staff.select_option("#chair", str(sam["id"]))
     option = staff.locator(f'#chair option[value="{sam["id"]}"]').text_content()
     assert option == "Sam Shears · on a break until 2:30 PM", option
+    walkin = staff.locator(f'#walkin-provider option[value="{sam["id"]}"]').text_content()
+    assert walkin == option  # a walk-in is not sent to a chair on a break unawares
     staff.wait_for_selector("#duty-hint:not([hidden])", timeout=3000)
     assert staff.text_content("#duty-hint") == "Sam Shears is on a break until 2:30 PM."
 
@@ -305,3 +307,21 @@ def test_the_week_reads_right_to_left_in_arabic(server, pages):
     page.locator("#schedule").scroll_into_view_if_needed()
     shot(page, "staff-week-ar-tablet")
     assert pages.problems(page) == {}
+
+
+def test_a_screen_that_lost_its_link_catches_up_with_the_week(server, pages):
+    shop = new_shop(server, ("Sam Shears",))
+    (sam,) = shop.providers
+    staff = open_week(pages, shop)
+    staff.wait_for_function("() => window.__staff.rooms.connected", timeout=5000)
+    staff.evaluate("() => window.__staff.rooms.stop()")
+    plan(shop, sam, "shift", "11:00", "15:00")
+    # The queue socket saw the change (the duty may move), the week did not: no chip yet.
+    wait_until(lambda: len(shop.staff.get(f"/api/v1/shops/{shop.id}/schedules").body) == 1)
+    assert chips(staff, sam) == []
+    staff.evaluate("() => window.__staff.rooms.start()")
+    wait_chips(staff, sam, ["11:00 AM–3:00 PM"])
+    # And live again afterwards.
+    plan(shop, sam, "break", "13:00", "13:30")
+    wait_chips(staff, sam, ["11:00 AM–3:00 PM", "Break 1:00 PM–1:30 PM"])
+    assert pages.problems(staff) == {}

@@ -47,7 +47,7 @@ export function drawDuty() {
   // A shop that keeps no hours and where nobody is away looks as it always did.
   const planned = !!(S.queue.hours && S.queue.hours.hours_set) || providers.some(away);
   $("duty-list").hidden = !planned;
-  for (const select of [$("chair"), $("view")]) {
+  for (const select of [$("chair"), $("view"), $("walkin-provider")]) {
     for (const option of select.options) {
       if (!option.value) continue;
       const p = S.providers.get(Number(option.value));

@@ -89,9 +89,11 @@ export function onWeekMessage(msg) {
   drawWeek();
 }
 
-/** On every (re)open of the rooms socket: join the rooms (a resume replays what was missed). */
-export function joinWeekRooms(live) {
+/** On every (re)open of the rooms socket: join the rooms. A resume replays what was
+ * missed, but only after an event was seen (`since`): a reconnect also reads the week. */
+export function joinWeekRooms(live, { reconnected = false } = {}) {
   for (const room of WEEK_ROOMS) live.send({ command: "join_room", room });
+  if (reconnected) loadWeek();
 }
 
 // ------------------------------------------------------------------ drawing
