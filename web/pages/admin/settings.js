@@ -6,6 +6,7 @@ import { A, act, errorText, redrawOnChange, SHOP } from "./common.js";
 import { loadAudit } from "./audit.js";
 import { showVoices } from "./voices.js";
 import { drawKind } from "./real.js";
+import { showHours } from "./hours.js";
 
 // ------------------------------------------------------------------ settings
 
@@ -17,7 +18,18 @@ function showSettings(s) {
   if (document.activeElement !== $("set-origins")) $("set-origins").value = (s.allowed_origins || []).join("\n");
   if (document.activeElement !== $("set-hosts")) $("set-hosts").value = (s.allowed_hosts || []).join("\n");
   showLineRules(s);
+  showCarryOver(s);
 }
+
+// ------------------------------------------------------------------ carry over (SPEC §11)
+// Beside the opening hours: whether yesterday's open tickets are kept at the first opening.
+
+function showCarryOver(s) {
+  $("set-carryover").checked = !!s.carry_over;
+}
+
+$("set-carryover").addEventListener("change", (ev) => patchSettings({ carry_over: ev.target.checked },
+  ev.target.checked ? "admin.set.carryOverOn" : "admin.set.carryOverOff", ev.target));
 
 export async function loadSettings() {
   try { showSettings(await apiFetch("GET", "/api/v1/settings")); } catch { /* shown on the next write */ }
@@ -154,6 +166,7 @@ export async function loadShop() {
     drawShop();
     drawLanguages();
     drawKind();
+    showHours(shop);
     if (document.activeElement !== $("shop-name")) $("shop-name").value = shop.name;
     showVoices(shop.language || language());
   } catch (err) { toast(t("admin.shop.readFailed", { reason: errorText(err) }), "error"); }

@@ -8,6 +8,7 @@ import { reach } from "./render.js";
 import { showSignin } from "./signin.js";
 import { live } from "./main.js";
 import { t, has } from "/lib/i18n.js";
+import { callNextConfirmed } from "./duty.js";
 
 // ------------------------------------------------------------------ actions
 
@@ -162,7 +163,9 @@ $("call-next").addEventListener("click", async () => {
   try {
     const target = callTarget();
     const body = target == null ? {} : { provider_id: target };
-    const data = await apiFetch("POST", `/api/v1/shops/${SHOP}/queue/call-next`, body, { label: t("staff.callNext"), outbox: false });
+    // A chair on a break or time off: asked first, then called with force (SPEC §11).
+    const data = await callNextConfirmed(`/api/v1/shops/${SHOP}/queue/call-next`, body, { label: t("staff.callNext"), outbox: false });
+    if (!data) return;
     toast(data.provider_id
       ? t("staff.toast.calledFor", { ticket: data.ticket, name: data.full_name, provider: providerLabel(data.provider_id) })
       : t("staff.toast.called", { ticket: data.ticket, name: data.full_name }), "success");

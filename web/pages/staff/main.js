@@ -15,6 +15,7 @@ import "./actions.js";
 import "./bookings.js";
 import "./reorder.js";
 import "./print.js";
+import { joinWeekRooms, loadWeek, onWeekMessage } from "./week.js";
 import { startForShop, onChange, t } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
 
@@ -53,7 +54,9 @@ function showWho(me) {
 
 export async function start() {
   // Without ?token= this screen needs a staff PIN session (else: the PIN pad at /login).
-  showWho(await requireRole("staff"));
+  const me = await requireRole("staff");
+  S.role = me && me.role;  // an admin also approves or rejects time off (timeoff.js)
+  showWho(me);
   S.view = remembered(VIEW_KEY);
   S.chair = remembered(CHAIR_KEY);
   mountClock($("clock"));
@@ -67,7 +70,10 @@ export async function start() {
     poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: apply },
   }).start();
   // Notifications (seed 003 rooms): everything sent to everyone, or to this device's user.
-  S.rooms = new LiveSocket({ url: "/ws/connect", onMessage: onNotification, indicator: false }).start();
+  // Also who works when (week.js): the rooms `schedules` and `timeoff`, live.
+  S.rooms = new LiveSocket({ url: "/ws/connect", indicator: false,
+    onMessage: (msg) => { onNotification(msg); onWeekMessage(msg); },
+    onOpen: joinWeekRooms, onResync: loadWeek }).start();
   // Keep "here 12 min" and "called 3 min ago" fresh between updates.
   setInterval(() => { if (!S.drag && !S.saving) render(); }, 30000);
 }

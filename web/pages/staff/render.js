@@ -7,6 +7,7 @@ import { providerLabel, serviceLabel } from "./data.js";
 import { choosable, offers } from "/lib/services.js";
 import { activeProviders, optionsFor } from "./pickers.js";
 import { renderAppointments, onAppointmentsChanged } from "./appointments.js";
+import { drawDuty } from "./duty.js";
 
 onAppointmentsChanged(() => { if (S.queue) render(); });
 
@@ -37,6 +38,7 @@ export function render() {
   showServicesHint();
 
   renderAppointments();
+  drawDuty();
 }
 
 /** Waiting tickets Call next can reach, and those it cannot because this chair does not

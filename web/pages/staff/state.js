@@ -28,6 +28,16 @@ export const S = {
 };
 window.__staff = S;       // for tests and for the curious
 
+// Who works when (week.js, timeoff.js): the week shown and what it holds.
+export const W = {
+  today: null,            // the shop's today (YYYY-MM-DD), from the queue bodies
+  monday: null,           // the Monday of the week shown
+  loaded: null,           // the Monday whose rows were read
+  schedules: new Map(),   // id -> schedule {id, provider_id, date, start, end, kind}
+  timeoff: new Map(),     // id -> time off {id, provider_id, start_date, end_date, reason, status}
+};
+S.week = W;
+
 /** Whom Call next calls for: this device's chair, else the provider it shows, else anyone. */
 export function callTarget() {
   return S.chair ?? S.view;
