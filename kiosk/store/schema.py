@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -98,6 +98,13 @@ MIGRATIONS: dict[int, list[str]] = {
     8: [
         'ALTER TABLE "pairing" ADD COLUMN "short_hash" TEXT',
         'CREATE INDEX IF NOT EXISTS "pairing_short_hash" ON "pairing" ("short_hash")',
+    ],
+    # v9: reports (SPEC §13) read a range of a shop's days from one covering index, so a
+    # 90-day report reads no table rows.
+    9: [
+        'CREATE INDEX IF NOT EXISTS "queue_entry_report" ON "queue_entry" ("shop_id", '
+        '"ticket_day", "status", "provider_id", "service_id", "checked_in_at", "called_at", '
+        '"started_at", "completed_at", "estimated_wait_at_join")',
     ],
 }
 
