@@ -53,52 +53,55 @@ _TICKETS = """
     WHERE shop_id = ? AND ticket_day BETWEEN ? AND ?
 """
 
-# Every grouping at once, so the tickets are read once: the whole range, each day,
-# each provider, each service. NULL keys (no provider, no service) are groups too.
+# Every grouping at once, so the range is read from the index once: the whole range,
+# each day, each provider, each service, and arrivals per local hour. NULL keys (no
+# provider, no service) are groups too. Each group also has one integer `g` per
+# measure, (dimension × 2 + measure) × 10^8 + a whole-number key (a day as its Julian
+# day number, an id, 0 for none): sorting 8 copies of the range by plain integers is
+# about twice as fast as by (name, mixed key, measure) triples.
+_DIMS = (
+    ("total", "NULL", "0"),
+    ("day", "day", "CAST(julianday(day) AS INTEGER)"),
+    ("provider", "provider_id", "COALESCE(provider_id, 0)"),
+    ("service", "service_id", "COALESCE(service_id, 0)"),
+)
+_MEASURES = ("wait_s", "service_s")
+_G = 100_000_000
+_COUNT_PARTS = " UNION ALL ".join(
+    f"""SELECT '{dim}' AS dim, {key} AS k, {n * 2 * _G} + {number} AS g, COUNT(*) AS tickets,
+           SUM(status = 'COMPLETED') AS served, SUM(status = 'NO_SHOW') AS no_show,
+           SUM(status = 'LEFT') AS left_, SUM(status = 'CANCELLED') AS cancelled
+        FROM t GROUP BY {key}"""
+    for n, (dim, key, number) in enumerate(_DIMS)
+)
+_HOURS = "SELECT 'hour', hour, COUNT(*), " + ", ".join(["NULL"] * 8) + " FROM t GROUP BY hour"
+_VALUE_PARTS = " UNION ALL ".join(
+    f"SELECT {(n * 2 + m) * _G} + {number} AS g, {v} AS v FROM t WHERE {v} IS NOT NULL"
+    for n, (_, _, number) in enumerate(_DIMS)
+    for m, v in enumerate(_MEASURES)
+)
+# The nearest-rank P-th percentile is the smallest value v with at least ceil(P/100 × N)
+# of the N values at or below it, which is the smallest v whose CUME_DIST (that share,
+# exactly k/N in floating point) reaches P/100: one sort per group instead of a rank
+# and a count. k/N differs from 0.5 or 0.9 by at least 1/(10 N) unless it equals it,
+# far above a double's rounding, so the comparison is exact.
 _GROUPED = f"""
     WITH t AS MATERIALIZED ({_TICKETS}),
-    g AS (
-        SELECT 'total' AS dim, NULL AS k, * FROM t
-        UNION ALL SELECT 'day', day, * FROM t
-        UNION ALL SELECT 'provider', provider_id, * FROM t
-        UNION ALL SELECT 'service', service_id, * FROM t
-    ),
-    counts AS (
-        SELECT dim, k, COUNT(*) AS tickets,
-               SUM(status = 'COMPLETED') AS served, SUM(status = 'NO_SHOW') AS no_show,
-               SUM(status = 'LEFT') AS left_, SUM(status = 'CANCELLED') AS cancelled
-        FROM g GROUP BY dim, k
-    ),
-    waits AS (
-        SELECT dim, k, wait_s AS v,
-               ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY wait_s) AS r,
-               COUNT(*) OVER (PARTITION BY dim, k) AS n
-        FROM g WHERE wait_s IS NOT NULL
-    ),
-    services AS (
-        SELECT dim, k, service_s AS v,
-               ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY service_s) AS r,
-               COUNT(*) OVER (PARTITION BY dim, k) AS n
-        FROM g WHERE service_s IS NOT NULL
-    ),
-    wp AS (
-        SELECT dim, k, MAX(CASE WHEN r = (50 * n + 99) / 100 THEN v END) AS p50,
-               MAX(CASE WHEN r = (90 * n + 99) / 100 THEN v END) AS p90
-        FROM waits WHERE r IN ((50 * n + 99) / 100, (90 * n + 99) / 100) GROUP BY dim, k
-    ),
-    sp AS (
-        SELECT dim, k, MAX(CASE WHEN r = (50 * n + 99) / 100 THEN v END) AS p50,
-               MAX(CASE WHEN r = (90 * n + 99) / 100 THEN v END) AS p90
-        FROM services WHERE r IN ((50 * n + 99) / 100, (90 * n + 99) / 100) GROUP BY dim, k
+    counts AS ({_COUNT_PARTS}),
+    d AS ({_VALUE_PARTS}),
+    pct AS (
+        SELECT g, MIN(CASE WHEN cd >= 0.5 THEN v END) AS p50,
+               MIN(CASE WHEN cd >= 0.9 THEN v END) AS p90
+        FROM (SELECT g, v, CUME_DIST() OVER (PARTITION BY g ORDER BY v) AS cd FROM d)
+        GROUP BY g
     )
     SELECT c.dim, c.k, c.tickets, c.served, c.no_show, c.left_, c.cancelled,
-           wp.p50, wp.p90, sp.p50, sp.p90
+           w.p50, w.p90, s.p50, s.p90
     FROM counts AS c
-    LEFT JOIN wp ON wp.dim = c.dim AND wp.k IS c.k
-    LEFT JOIN sp ON sp.dim = c.dim AND sp.k IS c.k
+    LEFT JOIN pct AS w ON w.g = c.g
+    LEFT JOIN pct AS s ON s.g = c.g + {_G}
+    UNION ALL {_HOURS}
 """
-
-_BY_HOUR = f"SELECT hour, COUNT(*) FROM ({_TICKETS}) GROUP BY hour"
 
 # The promise at join against the real wait, over served tickets that had one.
 _ESTIMATES = f"""
@@ -168,18 +171,14 @@ def report(shop_id: int, start: date, end: date) -> dict[str, Any]:
     """The SPEC §13 body for the shop's local days `start`..`end`, both included."""
     get_shop(shop_id)  # an unknown shop is 404, not an empty report
     span = (shop_id, start.isoformat(), end.isoformat())
-    groups: dict[str, dict[Any, dict[str, Any]]] = {
-        "total": {},
-        "day": {},
-        "provider": {},
-        "service": {},
-    }
-    for dim, key, *row in sql(_GROUPED, span).fetchall():
-        groups[dim][key] = _figures(tuple(row))
+    groups: dict[str, dict[Any, dict[str, Any]]] = {d: {} for d, _, _ in _DIMS}
     by_hour = [0] * 24
-    for hour, count in sql(_BY_HOUR, span).fetchall():
-        if hour is not None and 0 <= hour < 24:
-            by_hour[hour] = count
+    for dim, key, *row in sql(_GROUPED, span).fetchall():
+        if dim == "hour":
+            if key is not None and 0 <= key < 24:
+                by_hour[key] = row[0]
+        else:
+            groups[dim][key] = _figures(tuple(row))
     compared, within_5, within_25, mean_abs = sql(_ESTIMATES, span).fetchone()
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     return {

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import itertools
+import os
 import random
 import statistics
 import tempfile
@@ -36,7 +37,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.errors import KioskError
-from kiosk.services import catalog, queue, shops
+from kiosk.services import catalog, queue, reports, shops
 from kiosk.store.models import QueueEntry, database
 from tests.history import STAFF, SYSTEM, data_dir, fake_clock
 from tests.kiosk_harness import Server
@@ -198,6 +199,24 @@ def timed(fn, rounds: int) -> list[float]:
     return out
 
 
+def in_process(folder: Path, shop_id: int, first: date, last: date, rounds: int) -> None:
+    """The same report computed in this process, wall and CPU time apart: on a machine
+    shared with other work the wall time above grows with the load, the CPU time less."""
+    with data_dir(folder):
+        walls, cpus = [], []
+        for _ in range(rounds):
+            began, cpu = time.perf_counter(), time.process_time()
+            with database.atomic():
+                reports.report(shop_id, first, last)
+            walls.append(time.perf_counter() - began)
+            cpus.append(time.process_time() - cpu)
+    print(
+        f"report in process: median {statistics.median(walls) * 1000:.0f} ms wall, "
+        f"{statistics.median(cpus) * 1000:.0f} ms CPU; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=90)
@@ -242,6 +261,7 @@ def main() -> None:
         assert srv.stop() == 0
     finally:
         srv.kill()
+    in_process(folder, shop_id, FIRST_DAY, last, args.rounds)
     print(f"data folder: {folder}")
 
 
