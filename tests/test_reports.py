@@ -449,3 +449,28 @@ def test_the_figures_follow_a_later_day(known) -> None:
     lines = [n for n, line in enumerate(HISTORY) if "2026-11-03" <= line[0] <= "2026-11-04"]
     assert body["totals"] == expected_figures(lines)
     assert body["totals"]["tickets"] == 5
+
+
+def test_kiosk_report_counts_what_a_running_server_just_did(tmp_path) -> None:
+    """Tickets made over HTTP a moment ago are in `kiosk report` run beside the server,
+    and again after it stopped."""
+    srv = Server(tmp_path / "live").start()
+    try:
+        staff = srv.client("staff")
+        made = [
+            staff.post(f"{API}/shops/1/queue", {"full_name": f"Live Customer{n}"}).body
+            for n in range(3)
+        ]
+        called = staff.post(f"{API}/shops/1/queue/call-next", {})
+        assert called.status == 200, called.body
+        day = made[0]["checked_in_at"][:10]
+        args = ("--from", day, "--to", day, "--data-dir", str(tmp_path / "live"))
+        code, out, err = kiosk_report(*args)
+        assert code == 0, err
+        assert "  tickets                   3" in out.splitlines()
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    code, after, err = kiosk_report(*args)
+    assert code == 0, err
+    assert after == out
