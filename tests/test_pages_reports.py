@@ -44,8 +44,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
         srv.kill()
 
 
-def open_reports(pages: Pages, size: str = "tablet"):
-    page = pages.open("/admin?shop=1", role="admin", size=size)
+def open_reports(pages: Pages, size: str = "tablet", context=None):
+    page = pages.open("/admin?shop=1", role="admin", size=size, context=context)
     page.locator("#reports").scroll_into_view_if_needed()
     # The first look asks for the last 7 days.
     page.wait_for_selector('#reports:is([data-state="ready"], [data-state="empty"])')
@@ -136,6 +136,28 @@ def test_the_known_days_show_totals_charts_and_tables_as_the_api_says(pages, ser
     assert f"{body['estimates']['compared']} compared" in estimates
     shot_panel(page, "reports-tablet")
     fits(page)
+    assert pages.problems(page) == {}
+
+
+def test_a_tap_on_a_bar_shows_its_number_on_a_tablet(pages, server) -> None:
+    tablet = pages.context("tablet", has_touch=True, is_mobile=True)
+    page = open_reports(pages, context=tablet)
+    show_known_days(page)
+    page.locator("#rep-hours").scroll_into_view_if_needed()
+    first_bar = page.evaluate(
+        """() => { const c = window.Chart.getChart('rep-hours');
+             const bar = c.getDatasetMeta(0).data[0];
+             return { x: bar.x, y: (bar.y + bar.base) / 2 }; }"""
+    )
+    box = page.locator("#rep-hours").bounding_box()
+    page.touchscreen.tap(box["x"] + first_bar["x"], box["y"] + first_bar["y"])
+    page.wait_for_function(
+        "() => window.Chart.getChart('rep-hours').tooltip.getActiveElements().length === 1"
+    )
+    shown = page.evaluate(
+        "() => window.Chart.getChart('rep-hours').tooltip.body.flatMap(b => b.lines)"
+    )
+    assert shown == ["Arrivals: 5"]  # five arrived in the 9 o'clock hour
     assert pages.problems(page) == {}
 
 
