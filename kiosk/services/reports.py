@@ -1,9 +1,9 @@
 """Reports (SPEC §13): what a range of days looked like, computed in SQL.
 
-Every figure is one aggregate query over the shop's tickets whose local day (the day
-the ticket code was issued, `ticket_day`) falls in the range, read through the
-`queue_entry_report` index, which carries every column a report reads, so a 90-day
-report never touches the table itself. Durations are measured between instants
+The figures are two aggregate queries (the groupings, the estimates) over the shop's
+tickets whose local day (the day the ticket code was issued, `ticket_day`) falls in
+the range, read through the `queue_entry_report` index, which carries every column a
+report reads, so a 90-day report never touches the table itself. Durations are measured between instants
 (`julianday` honours each stamp's offset), never as text, so a day the clocks change
 still measures right. Percentiles are nearest-rank: the value at rank ceil(P/100 × N)
 among the N tickets that have the duration.
@@ -26,18 +26,6 @@ from kiosk.services.context import sql
 from kiosk.services.rows import get_shop
 
 MAX_DAYS = 366
-STATUSES = {"served": "COMPLETED", "no_show": "NO_SHOW", "left": "LEFT", "cancelled": "CANCELLED"}
-TOTAL_KEYS = (
-    "tickets",
-    "served",
-    "no_show",
-    "left",
-    "cancelled",
-    "wait_p50_min",
-    "wait_p90_min",
-    "service_p50_min",
-    "service_p90_min",
-)
 
 # One row per ticket: its grouping keys and its two durations in whole seconds. A wait
 # ends at the call, or at the start for someone who walked straight in (SPEC §13).
