@@ -41,55 +41,50 @@ _TICKETS = """
     WHERE shop_id = ? AND ticket_day BETWEEN ? AND ?
 """
 
-# Every grouping at once, so the range is read from the index once: the whole range,
-# each day, each provider, each service, and arrivals per local hour. NULL keys (no
-# provider, no service) are groups too. Each group also has one integer `g` per
-# measure, (dimension × 2 + measure) × 10^8 + a whole-number key (a day as its Julian
-# day number, an id, 0 for none): sorting 8 copies of the range by plain integers is
-# about twice as fast as by (name, mixed key, measure) triples.
+# The groupings: the whole range, each day, each provider, each service (NULL keys, no
+# provider or no service, are groups too), and arrivals per local hour.
 _DIMS = (
     ("total", "NULL", "0"),
     ("day", "day", "CAST(julianday(day) AS INTEGER)"),
     ("provider", "provider_id", "COALESCE(provider_id, 0)"),
     ("service", "service_id", "COALESCE(service_id, 0)"),
 )
-_MEASURES = ("wait_s", "service_s")
-_G = 100_000_000
-_COUNT_PARTS = " UNION ALL ".join(
-    f"""SELECT '{dim}' AS dim, {key} AS k, {n * 2 * _G} + {number} AS g, COUNT(*) AS tickets,
-           SUM(status = 'COMPLETED') AS served, SUM(status = 'NO_SHOW') AS no_show,
-           SUM(status = 'LEFT') AS left_, SUM(status = 'CANCELLED') AS cancelled
-        FROM t GROUP BY {key}"""
-    for n, (dim, key, number) in enumerate(_DIMS)
-)
-_HOURS = "SELECT 'hour', hour, COUNT(*), " + ", ".join(["NULL"] * 8) + " FROM t GROUP BY hour"
-_VALUE_PARTS = " UNION ALL ".join(
-    f"SELECT {(n * 2 + m) * _G} + {number} AS g, {v} AS v FROM t WHERE {v} IS NOT NULL"
-    for n, (_, _, number) in enumerate(_DIMS)
-    for m, v in enumerate(_MEASURES)
+MEASURES = ("wait_s", "service_s")
+_COUNT_BY = """SELECT '{dim}' AS dim, {key} AS k, COUNT(*), SUM(status = 'COMPLETED'),
+       SUM(status = 'NO_SHOW'), SUM(status = 'LEFT'), SUM(status = 'CANCELLED')
+    FROM t GROUP BY {key}"""
+_COUNTS = (
+    f"WITH t AS MATERIALIZED ({_TICKETS}) "
+    + " UNION ALL ".join(_COUNT_BY.format(dim=dim, key=key) for dim, key, _ in _DIMS)
+    + " UNION ALL SELECT 'hour', hour, COUNT(*), NULL, NULL, NULL, NULL FROM t GROUP BY hour"
 )
 # The nearest-rank P-th percentile is the smallest value v with at least ceil(P/100 × N)
 # of the N values at or below it, which is the smallest v whose CUME_DIST (that share,
 # exactly k/N in floating point) reaches P/100: one sort per group instead of a rank
 # and a count. k/N differs from 0.5 or 0.9 by at least 1/(10 N) unless it equals it,
-# far above a double's rounding, so the comparison is exact.
-_GROUPED = f"""
-    WITH t AS MATERIALIZED ({_TICKETS}),
-    counts AS ({_COUNT_PARTS}),
-    d AS ({_VALUE_PARTS}),
-    pct AS (
-        SELECT g, MIN(CASE WHEN cd >= 0.5 THEN v END) AS p50,
-               MIN(CASE WHEN cd >= 0.9 THEN v END) AS p90
-        FROM (SELECT g, v, CUME_DIST() OVER (PARTITION BY g ORDER BY v) AS cd FROM d)
-        GROUP BY g
-    )
-    SELECT c.dim, c.k, c.tickets, c.served, c.no_show, c.left_, c.cancelled,
-           w.p50, w.p90, s.p50, s.p90
-    FROM counts AS c
-    LEFT JOIN pct AS w ON w.g = c.g
-    LEFT JOIN pct AS s ON s.g = c.g + {_G}
-    UNION ALL {_HOURS}
+# far above a double's rounding, so the comparison is exact. Each group is sorted under
+# one integer, dimension × 10^8 + a whole-number key (a day as its Julian day number,
+# an id, 0 for none): about twice as fast as sorting by (name, mixed key).
+_G = 100_000_000
+_VALUES_BY = "SELECT {n} * {G} + {number} AS g, {measure} AS v FROM t WHERE {measure} IS NOT NULL"
+_PERCENTILES_OF = """
+    WITH t AS MATERIALIZED ({tickets}), d AS ({values})
+    SELECT g, MIN(CASE WHEN cd >= 0.5 THEN v END), MIN(CASE WHEN cd >= 0.9 THEN v END)
+    FROM (SELECT g, v, CUME_DIST() OVER (PARTITION BY g ORDER BY v) AS cd FROM d)
+    GROUP BY g
 """
+# Julian day number of 0001-01-01, Python's date ordinal 1.
+_JDN_OF_ORDINAL_1 = 1721425
+_PERCENTILES = {
+    measure: _PERCENTILES_OF.format(
+        tickets=_TICKETS,
+        values=" UNION ALL ".join(
+            _VALUES_BY.format(n=n, G=_G, number=number, measure=measure)
+            for n, (_, _, number) in enumerate(_DIMS)
+        ),
+    )
+    for measure in MEASURES
+}
 
 # The promise at join against the real wait, over served tickets that had one.
 _ESTIMATES = f"""
@@ -155,19 +150,59 @@ def _names(table: str, shop_id: int) -> dict[int, str]:
     return dict(sql(f"SELECT id, name FROM {table} WHERE shop_id = ?", (shop_id,)).fetchall())
 
 
-def report(shop_id: int, start: date, end: date) -> dict[str, Any]:
-    """The SPEC §13 body for the shop's local days `start`..`end`, both included."""
+def counts_part(shop_id: int, start: date, end: date) -> dict[str, Any]:
+    """Counts per group and hour, the estimates, and the names (one read)."""
     get_shop(shop_id)  # an unknown shop is 404, not an empty report
     span = (shop_id, start.isoformat(), end.isoformat())
+    return {
+        "rows": sql(_COUNTS, span).fetchall(),
+        "estimates": sql(_ESTIMATES, span).fetchone(),
+        "providers": _names("provider", shop_id),
+        "services": _names("service", shop_id),
+    }
+
+
+def percentiles_part(shop_id: int, start: date, end: date, measure: str) -> list[tuple]:
+    """(dimension, key, p50, p90) of one duration (`MEASURES`) per group, in seconds
+    (one read)."""
+    span = (shop_id, start.isoformat(), end.isoformat())
+    return [(*_group(g), p50, p90) for g, p50, p90 in sql(_PERCENTILES[measure], span)]
+
+
+def _group(g: int) -> tuple[str, Any]:
+    """The dimension and key a percentile query's integer group stands for."""
+    dim, number = _DIMS[g // _G][0], g % _G
+    if dim == "total":
+        return dim, None
+    if dim == "day":
+        return dim, date.fromordinal(number - _JDN_OF_ORDINAL_1 + 1).isoformat()
+    return dim, number or None
+
+
+def report(shop_id: int, start: date, end: date) -> dict[str, Any]:
+    """The SPEC §13 body for the shop's local days `start`..`end`, both included, from
+    one snapshot. The server reads its parts one by one instead (`assemble`), so a
+    queue snapshot waiting for the read thread waits for one part, not for all."""
+    counts = counts_part(shop_id, start, end)
+    waits, services = (percentiles_part(shop_id, start, end, m) for m in MEASURES)
+    return assemble(start, end, counts, waits, services)
+
+
+def assemble(
+    start: date, end: date, counts: dict[str, Any], waits: list[tuple], services: list[tuple]
+) -> dict[str, Any]:
     groups: dict[str, dict[Any, dict[str, Any]]] = {d: {} for d, _, _ in _DIMS}
     by_hour = [0] * 24
-    for dim, key, *row in sql(_GROUPED, span).fetchall():
+    wait = {(dim, k): (p50, p90) for dim, k, p50, p90 in waits}
+    length = {(dim, k): (p50, p90) for dim, k, p50, p90 in services}
+    for dim, key, *row in counts["rows"]:
         if dim == "hour":
             if key is not None and 0 <= key < 24:
                 by_hour[key] = row[0]
-        else:
-            groups[dim][key] = _figures(tuple(row))
-    compared, within_5, within_25, mean_abs = sql(_ESTIMATES, span).fetchone()
+            continue
+        figures = (*row, *wait.get((dim, key), (None, None)), *length.get((dim, key), (None, None)))
+        groups[dim][key] = _figures(figures)
+    compared, within_5, within_25, mean_abs = counts["estimates"]
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     return {
         "from": start.isoformat(),
@@ -177,8 +212,8 @@ def report(shop_id: int, start: date, end: date) -> dict[str, Any]:
             {"date": d.isoformat(), **groups["day"].get(d.isoformat(), EMPTY)} for d in days
         ],
         "by_hour": by_hour,
-        "by_provider": _named(groups["provider"], _names("provider", shop_id)),
-        "by_service": _named(groups["service"], _names("service", shop_id)),
+        "by_provider": _named(groups["provider"], counts["providers"]),
+        "by_service": _named(groups["service"], counts["services"]),
         "estimates": {
             "compared": compared,
             "within_5_min": None if not compared else round(within_5, 4),
