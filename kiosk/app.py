@@ -13,22 +13,31 @@ from aiohttp import web
 from kiosk.appliance import demo, discovery
 from kiosk.appliance.advertising import WILDCARD_HOSTS, advertising_ctx
 from kiosk.appliance.daily_backup import daily_backup_ctx
+from kiosk.appliance.webhook_delivery import webhooks_ctx
 from kiosk.config import Config
 from kiosk.domain import clock
 from kiosk.http import (
     api_accounts,
     api_appointments,
     api_devices,
+    api_openapi,
     api_queue,
     api_relay,
     api_reports,
+    api_schedules,
     api_services,
     api_settings,
     api_shops,
+    api_webhooks,
     pages,
 )
 from kiosk.http.connections import ConnectionCap
-from kiosk.http.middleware import auth_middleware, errors_middleware, hosts_middleware
+from kiosk.http.middleware import (
+    auth_middleware,
+    cors_middleware,
+    errors_middleware,
+    hosts_middleware,
+)
 from kiosk.keys import (
     CONFIG,
     DB,
@@ -155,7 +164,7 @@ def make_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http_body_bytes,
         # The Host check first: nothing, not even an error page, answers a foreign name.
-        middlewares=[hosts_middleware, errors_middleware, auth_middleware],
+        middlewares=[hosts_middleware, cors_middleware, errors_middleware, auth_middleware],
     )
     app[CONFIG] = config
     app[RUNTIME] = Runtime()
@@ -172,16 +181,20 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(days_ctx)
     app.cleanup_ctx.append(advertising_ctx)
     app.cleanup_ctx.append(daily_backup_ctx)
+    app.cleanup_ctx.append(webhooks_ctx)
     for room in (
         api_shops,
         api_services,
         api_queue,
         api_appointments,
+        api_schedules,
         api_relay,
         api_reports,
         api_accounts,
         api_devices,
         api_settings,
+        api_webhooks,
+        api_openapi,
         polling,
         sockets,
         pages,

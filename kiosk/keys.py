@@ -31,3 +31,6 @@ HOSTS = web.AppKey["HostNames"]("hosts")
 HTTP_CONNECTIONS = web.AppKey["ConnectionCap"]("http_connections")
 # The port the server listens on, once it does (it may be chosen by the OS).
 PORT = web.AppKey("port", asyncio.Future)
+# Set when opening hours, a schedule or time off changed: the day chore looks again at
+# once instead of at its next routine look (kiosk/realtime/days.py).
+HOURS_CHANGED = web.AppKey("hours_changed", asyncio.Event)

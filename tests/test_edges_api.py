@@ -33,4 +33,4 @@ async def test_the_appliance_qr_codes_are_drawn_once_per_address(inprocess_app: 
     hits = api_devices._qr_svg.cache_info().hits
     second = await ok(inprocess_app, "GET", f"{API}/appliance?shop=1", role="admin")
     assert second["qr_svg"] == first["qr_svg"]
-    assert api_devices._qr_svg.cache_info().hits == hits + 2  # kiosk and display
+    assert api_devices._qr_svg.cache_info().hits == hits + 3  # kiosk, join and display

@@ -34,7 +34,7 @@ QUEUE_KEYS = {
     "shop_name",
     "language",  # the shop's, so screens follow a change of it (SPEC §14)
     "kind",  # the shop's kind, which picks the screens' words (SPEC §9)
-    "providers",  # so provider changes reach the TV live (SPEC §9)
+    "providers",  # live on the TV (SPEC §9), each with their duty (SPEC §11)
     "services",  # so a renamed or retired service reaches every screen live (SPEC §10)
     "seq",
     "version",
@@ -43,6 +43,7 @@ QUEUE_KEYS = {
     "now_serving",
     "appointments_today",
     "timestamp",
+    "hours",  # open or closed now, and when that changes (SPEC §11)
 }
 ENVELOPE_KEYS = {"type", "payload", "timestamp", "id"}
 

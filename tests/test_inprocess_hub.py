@@ -394,7 +394,7 @@ async def test_ws_stats_counts_what_the_hub_holds(inprocess_app: Kiosk):
     body = await stats(kiosk)
     assert body["total_connections"] == 4 == len(kiosk.hub.conns)
     assert body["dialects"] == {"shop_queue_000": 2, "rooms_003": 1, "channels_004": 1}
-    assert body["rooms"][f"queue:{sid}"] == 2
+    assert body["topics"][f"queue:{sid}"] == 2 and f"queue:{sid}" not in body["rooms"]
     assert body["unique_users"] == 1  # the staff token's two sockets
     assert body["messages_sent"] >= base["messages_sent"] + 3
     sent = await relay(kiosk, "notification", data={"hello": 1})

@@ -185,10 +185,10 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "PRAGMA foreign_key_check") == []
     # Old rows are all still there, unchanged; v6 gave each ticket no service, no
-    # priority and no estimate told at join (none was kept then).
+    # priority and no estimate told at join (none was kept then); v7 no close reason.
     upgraded = query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id")
     assert [row[: len(old_entries[0])] for row in upgraded] == old_entries
-    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None)] * 2
+    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None, None)] * 2
     # event_topic was back-filled from the old events' JSON topics, and new events
     # are indexed as they are written.
     expected = {(topic, seq) for seq, topics in old_events for topic in orjson.loads(topics)}
@@ -370,11 +370,79 @@ def test_v8_keeps_an_open_pairing_link_and_new_pairings_get_a_typed_code(tmp_pat
     assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
 
 
-def test_v9_reports_old_tickets_through_the_new_index(tmp_path: Path) -> None:
-    """Step 9 (the reports' covering index) on a v8 file: the tickets kept from before
-    are reported, the report reads them from the index, and the schema is a fresh one's."""
+def test_server_upgrades_a_v8_database_to_opening_hours_and_schedules(tmp_path: Path) -> None:
+    """The step before opening hours (v8 -> v9): shops stay always open with no hours,
+    their tickets keep no close reason, an old open ticket is never closed by the next
+    day, and schedules and time off can be written at once."""
     data_dir = tmp_path / "data"
     path = build_version(data_dir, 8)
+    assert "schedule" not in tables(path) and "time_off" not in tables(path)
+    srv = Server(data_dir).start()
+    try:
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        shop = staff.get("/api/v1/shops/1").body
+        assert (shop["opening_hours"], shop["closures"], shop["last_join_minutes"]) == (
+            None,
+            [],
+            15,
+        )
+        queue = staff.get("/api/v1/shops/1/queue").body
+        assert queue["hours"]["open"] is True and queue["hours"]["hours_set"] is False
+        ada = item_of(queue, 1)
+        assert (ada["status"], ada["close_reason"]) == ("CHECKED_IN", None)
+        assert all(p["on_duty"] for p in queue["providers"])
+        provider = queue["providers"][0]["id"]
+        made = staff.post(
+            "/api/v1/shops/1/schedules",
+            {"provider_id": provider, "date": "2026-12-24", "start": "09:00", "end": "13:00"},
+        )
+        assert made.status == 201, made.body
+        asked = staff.post(
+            "/api/v1/shops/1/timeoff", {"provider_id": provider, "start_date": "2026-12-27"}
+        )
+        assert asked.status == 201 and asked.body["status"] == "requested", asked.body
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(path, "PRAGMA foreign_key_check") == []
+    assert len(list(data_dir.glob(f"{DB_FILENAME}.v8-*.bak"))) == 1
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
+
+
+def test_v10_adds_webhooks_to_a_v9_file(tmp_path: Path) -> None:
+    """Step 10 (webhooks and their outbox, SPEC §15) on a v9 file: it starts with none,
+    the owner can register one, a join owes it a delivery, and the file then has the
+    schema a fresh install has."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 9)
+    assert "webhook" not in tables(path) and "webhook_delivery" not in tables(path)
+    srv = Server(data_dir).start()
+    try:
+        admin = srv.client()
+        admin.token = make_token(data_dir, "admin", "upgrade")
+        assert admin.get("/api/v1/webhooks").body["webhooks"] == []
+        made = admin.post(
+            "/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["queue_joined"]}
+        )
+        assert made.status == 201, made.body
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        assert staff.post("/api/v1/shops/1/queue", {"full_name": "New Comer"}).status == 201
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    owed = query(path, "SELECT type, state FROM webhook_delivery")
+    assert owed and owed[0][0] == "queue_joined", owed
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
+
+
+def test_v11_reports_old_tickets_through_the_new_index(tmp_path: Path) -> None:
+    """Step 11 (the reports' covering index) on a v10 file: the tickets kept from before
+    are reported, the report reads them from the index, and the schema is a fresh one's."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 10)
     assert "queue_entry_report" not in schema_of(path)["queue_entry"]["indexes"]
     srv = Server(data_dir).start()
     try:

@@ -92,7 +92,7 @@ def test_landing_page_and_login_in_arabic_by_lang_are_right_to_left(claimed, pag
         assert html_lang_dir(home) == ("ar", "rtl")
         assert text(home, '[data-i18n="index.staff.title"]') == "شاشة الموظفين"
         # Cards run from the right: the first card sits right of the second.
-        first, second = (home.locator("a.card").nth(i).bounding_box()["x"] for i in (0, 1))
+        first, second = (home.locator("main a.card").nth(i).bounding_box()["x"] for i in (0, 1))
         if size == "tv":
             assert first > second
         shot(home, f"i18n-index-ar-{size}")

@@ -474,3 +474,39 @@ def test_kiosk_report_counts_what_a_running_server_just_did(tmp_path) -> None:
     code, after, err = kiosk_report(*args)
     assert code == 0, err
     assert after == out
+
+
+def test_a_service_the_next_day_closed_counts_as_served_but_has_no_length(tmp_path) -> None:
+    """SPEC §11: a ticket still in service at the next day's opening is completed by the
+    system, and left out of service-time statistics (its close_reason says why)."""
+    from kiosk.services import next_day, reports
+
+    week = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    utc = ZoneInfo("UTC")
+    at = lambda day, clock: local(day, clock).replace(tzinfo=utc)  # noqa: E731
+    with data_dir(tmp_path), fake_clock(at("2026-11-02", "08:00")) as clock:
+        shop = use(shops.create_shop, SYSTEM, "Late Cuts", "UTC")["id"]
+        use(shops.update_shop, SYSTEM, shop, {"opening_hours": week})
+        use(shops.create_provider, SYSTEM, shop, {"name": "Solo"})
+        script = [("Dana Done", "10:00", "10:20"), ("Finn Forgotten", "17:00", None)]
+        for name, start, done in script:
+            clock.at(at("2026-11-02", start))
+            entry = use(queue.join, STAFF, shop, name, None, None, "kiosk")["id"]
+            use(queue.update_entry, STAFF, entry, "IN_SERVICE", None, False)
+            if done:
+                clock.at(at("2026-11-02", done))
+                use(queue.update_entry, STAFF, entry, "COMPLETED", None, False)
+        clock.at(at("2026-11-03", "09:30"))
+        closed = use(next_day.close_earlier_days, SYSTEM, shop)
+        assert len(closed["closed"]) == 1
+        body = use(reports.report, shop, date(2026, 11, 2), date(2026, 11, 2))
+        csv_rows = use(
+            reports.csv_rows, shop, date(2026, 11, 2), date(2026, 11, 2), "initial", False
+        )
+    assert body["totals"]["served"] == 2
+    assert (body["totals"]["service_p50_min"], body["totals"]["service_p90_min"]) == (20.0, 20.0)
+    served_min = {row[0]: row[CSV_SERVED] for row in csv_rows}
+    assert sorted(served_min.values(), key=str) == [20.0, None]
+
+
+CSV_SERVED = 12  # the served_min column

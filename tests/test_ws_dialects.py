@@ -1012,7 +1012,9 @@ async def test_stats_count_connections_per_dialect(server, ws_open):
     assert base["total_connections"] == 0
     for key, socks in opened.items():
         assert body["dialects"].get(DIALECT_NAMES[key], 0) == len(socks), (key, body["dialects"])
-    assert body["rooms"].get(f"queue:{sid}") == 3, body["rooms"]
+    # The shop's queue is one of the appliance's own topics, not a room (SPEC §15).
+    assert body["topics"].get(f"queue:{sid}") == 3, body["topics"]
+    assert f"queue:{sid}" not in body["rooms"], body["rooms"]
     assert body["unique_users"] == 2, body
     assert set(body) >= {
         "total_connections",

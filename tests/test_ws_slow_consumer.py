@@ -289,8 +289,15 @@ async def test_stalled_queue_screen_neither_delays_others_nor_grows_memory(serve
             stalled.close()
 
 
+async def listening(server: Server) -> dict[str, int]:
+    """Sockets per room or topic: /ws/stats counts named rooms and the appliance's own
+    topics (queue:N, ...) apart (SPEC §15); here either will do."""
+    body = await stats(server)
+    return {**body["topics"], **body["rooms"]}
+
+
 async def _has(server: Server, topic: str, n: int) -> bool:
-    return (await stats(server))["rooms"].get(topic, 0) == n
+    return (await listening(server)).get(topic, 0) == n
 
 
 # ---------------------------------------------------------------- event dialect
@@ -327,7 +334,7 @@ async def test_stalled_event_socket_is_closed_1013_and_others_carry_on(server):
             )
             seqs.append(moved["seq"])
             await watch.wait_seq(moved["seq"])
-            if i % 10 == 9 and (await stats(server))["rooms"].get(room, 0) == 1:
+            if i % 10 == 9 and (await listening(server)).get(room, 0) == 1:
                 break
             assert time.monotonic() < deadline, "the stalled socket was never closed"
         else:
@@ -345,7 +352,7 @@ async def test_stalled_event_socket_is_closed_1013_and_others_carry_on(server):
             assert watch.types.get(seq) == ["queue_update"], (seq, watch.types.get(seq))
         moved = await api.call("PATCH", f"{API}/queue/{ids[0]}", {"provider_id": None})
         await watch.wait_seq(moved["seq"])
-        assert (await stats(server))["rooms"].get(room) == 1
+        assert (await listening(server)).get(room) == 1
     finally:
         await watch.stop()
         await healthy.close()
@@ -397,7 +404,7 @@ async def test_other_snapshot_dialects_skip_ahead_too(server, path):
 
 
 async def _topic_count(server: Server, sid: int, n: int) -> bool:
-    rooms = (await stats(server))["rooms"]
+    rooms = await listening(server)
     return max(rooms.get(f"queue:{sid}", 0), rooms.get(f"appointments:{sid}", 0)) == n
 
 

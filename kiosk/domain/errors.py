@@ -55,6 +55,18 @@ class Conflict(KioskError):
     code = "conflict"
 
 
+class ShopClosed(KioskError):
+    """A self-service join outside opening hours (SPEC §11); details say when it opens."""
+
+    code = "closed"
+
+
+class OffDuty(KioskError):
+    """A call for a provider on a break or time off, not confirmed with `force`."""
+
+    code = "off_duty"
+
+
 class InvalidField(KioskError):
     code = "invalid_field"
 
@@ -84,6 +96,8 @@ HTTP_STATUS = {
     "invalid_transition": 409,
     "stale_version": 409,
     "conflict": 409,
+    "closed": 409,
+    "off_duty": 409,
     "too_large": 413,
     "unsupported_media_type": 415,
     "invalid_field": 422,

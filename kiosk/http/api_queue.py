@@ -135,7 +135,8 @@ async def call_next(request: web.Request) -> web.Response:
     raw = await request.read()
     body = v.json_object(raw) if raw.strip() else {}
     provider_id = v.integer(body, "provider_id", required=False, nullable=True)
-    return await write(request, queue.call_next, ctx_of(request), shop_id, provider_id)
+    force = bool(v.boolean(body, "force"))
+    return await write(request, queue.call_next, ctx_of(request), shop_id, provider_id, force)
 
 
 async def reorder(request: web.Request) -> web.Response:

@@ -53,6 +53,23 @@ async def get_tickets_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
+# For the OpenAPI document (http/api_openapi.py): summary, role, body, success status.
+OPERATIONS = {
+    ("GET", "/api/v1/shops/{shop_id}/reports"): (
+        "A range of days' report (?from=&to=, YYYY-MM-DD, at most 366 days; SPEC §13)",
+        "staff",
+        None,
+        200,
+    ),
+    ("GET", "/api/v1/shops/{shop_id}/reports/tickets.csv"): (
+        "The range's tickets as CSV (?from=&to=; &contact=1, admin only: names and phones)",
+        "staff; admin for contact=1",
+        None,
+        200,
+    ),
+}
+
+
 def bind(app: web.Application) -> None:
     r = app.router
     p = "/api/v1"

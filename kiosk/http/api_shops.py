@@ -13,7 +13,7 @@ from kiosk.domain.languages import DEFAULT as DEFAULT_LANGUAGE
 from kiosk.domain.languages import LANGUAGES
 from kiosk.http import validate as v
 from kiosk.http.requests import body_of, ctx_of, json_response, path_id, principal_of, read, write
-from kiosk.keys import RUNTIME
+from kiosk.keys import HOURS_CHANGED, RUNTIME
 from kiosk.security.principal import require
 from kiosk.services import shops
 from kiosk.services.shops import DEFAULT_KIND, SHOP_KINDS
@@ -37,9 +37,21 @@ async def get_shop(request: web.Request) -> web.Response:
     return json_response(await read(request, shops.read_shop, path_id(request, "shop_id")))
 
 
+# SPEC §11; checked in full by domain/hours.py (null hours: always open).
+HOURS_FIELDS = ("opening_hours", "closures")
+
+
 def _shop_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    v.only_known(body, {"name", "timezone", "default_service_minutes", "language", "kind"})
+    v.only_known(
+        body,
+        {"name", "timezone", "default_service_minutes", "language", "kind", "last_join_minutes"}
+        | set(HOURS_FIELDS),
+    )
     fields = {
+        **{name: body[name] for name in HOURS_FIELDS if name in body},
+        "last_join_minutes": v.integer(
+            body, "last_join_minutes", required=False, minimum=0, maximum=240
+        ),
         "name": v.text(body, "name", required=creating, max_len=100),
         "timezone": v.text(body, "timezone", required=False, max_len=64),
         "default_service_minutes": v.integer(
@@ -48,14 +60,15 @@ def _shop_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         "language": v.choice(body, "language", LANGUAGES, required=False),
         "kind": v.choice(body, "kind", SHOP_KINDS, required=False),
     }
-    return {k: val for k, val in fields.items() if val is not None}
+    return {k: val for k, val in fields.items() if val is not None or k == "opening_hours"}
 
 
 async def create_shop(request: web.Request) -> web.Response:
     require(principal_of(request), "admin")
     fields = _shop_fields(await body_of(request), creating=True)
-    if "default_service_minutes" in fields:
-        raise InvalidField("default_service_minutes", "set it with PATCH after creating the shop")
+    for later in ("default_service_minutes", "last_join_minutes", *HOURS_FIELDS):
+        if later in fields:
+            raise InvalidField(later, "set it with PATCH after creating the shop")
     return await write(
         request,
         shops.create_shop,
@@ -75,9 +88,12 @@ async def patch_shop(request: web.Request) -> web.Response:
     if not fields:
         raise InvalidField(
             "name",
-            "nothing to change: give name, timezone, default_service_minutes, language or kind",
+            "nothing to change: give name, timezone, default_service_minutes, language, "
+            "kind, opening_hours, closures or last_join_minutes",
         )
-    return await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
+    response = await write(request, shops.update_shop, ctx_of(request), shop_id, fields)
+    request.app[HOURS_CHANGED].set()  # the shop may open or close at another time now
+    return response
 
 
 def _provider_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:

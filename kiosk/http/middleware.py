@@ -64,6 +64,64 @@ def _misdirected(request: web.Request, host: str) -> web.Response:
     return web.Response(text=message + "\n", status=421)
 
 
+# What an allowed page may send and read across origins (SPEC §15). Listed, not echoed
+# from the preflight, so the surface a foreign page gets is the one documented.
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
+CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+CORS_EXPOSE = "X-Seq, Retry-After"
+CORS_MAX_AGE_S = "600"
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler):
+    """Pages of another site the owner allowed (--allow-origin, the settings), and this
+    server under another of its own names (localhost vs 127.0.0.1), may use the REST
+    API: their browser needs these headers. Any other origin gets none, so its page
+    cannot read an answer. Sockets check Origin themselves; pages are same-origin."""
+    origin = request.headers.get("Origin")
+    if origin is None or not (request.path.startswith("/api/") or request.path == "/ws/stats"):
+        return await handler(request)
+    allowed = origin_ok(request, required=True)
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        if not allowed:
+            return error_response(
+                Forbidden(
+                    "this origin may not use the API from a browser; the owner can allow "
+                    "it with --allow-origin or the allowed_origins setting",
+                    {"origin": origin[:200]},
+                )
+            )
+        missing = request.match_info.http_exception
+        if missing is None or isinstance(missing, web.HTTPMethodNotAllowed):
+            return _preflight(origin)
+        # No such endpoint: the 404 below, readable by the page.
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Redirects and non-API errors leave as exceptions (errors_middleware).
+        if allowed:
+            _cors_headers(exc, origin)
+        raise
+    if allowed:
+        _cors_headers(response, origin)
+    return response
+
+
+def _cors_headers(response: web.StreamResponse, origin: str) -> None:
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE
+    response.headers.add("Vary", "Origin")
+
+
+def _preflight(origin: str) -> web.Response:
+    response = web.Response(status=204)
+    _cors_headers(response, origin)
+    response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+    response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+    response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE_S
+    return response
+
+
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_json"}
 
 

@@ -3,6 +3,8 @@ shape, when /monitor's socket is down) and the hub's own statistics."""
 
 from __future__ import annotations
 
+import re
+
 import orjson
 from aiohttp import web
 
@@ -32,9 +34,25 @@ async def monitor(request: web.Request) -> web.Response:
     return _json({"seq": snapshot["seq"], "data": seed002_data(snapshot)})
 
 
+# The hub's own topics: a shop's queue and appointments, a date, a user, everyone.
+# Seed 003's `rooms` shows the rooms clients named (orders, notifications...); these
+# are counted apart (SPEC §15).
+_INTERNAL_TOPIC = re.compile(r"^(\*|(queue|appointments|user):[0-9]+|date:.*)$")
+
+
+def split_rooms(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    rooms: dict[str, int] = {}
+    topics: dict[str, int] = {}
+    for name, count in counts.items():
+        (topics if _INTERNAL_TOPIC.match(name) else rooms)[name] = count
+    return rooms, topics
+
+
 async def ws_stats(request: web.Request) -> web.Response:
     require(request[PRINCIPAL], "staff")
-    return _json(request.app[HUB].stats())
+    body = request.app[HUB].stats()
+    body["rooms"], body["topics"] = split_rooms(body["rooms"])
+    return _json(body)
 
 
 def bind(app: web.Application) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.clock import iso_utc, utcnow
-from kiosk.store import eventlog
+from kiosk.store import eventlog, webhook_outbox
 from kiosk.store.eventlog import Actor
 from kiosk.store.models import Shop, database
 
@@ -21,7 +21,7 @@ class Ctx:
 def append_event(
     ctx: Ctx, shop: Shop | None, type: str, topics: list[str], /, **data: Any
 ) -> eventlog.Event:
-    return eventlog.append(
+    event = eventlog.append(
         type=type,
         at=iso_utc(utcnow()),
         shop_id=shop.id if shop else None,
@@ -29,6 +29,8 @@ def append_event(
         topics=topics,
         data={k: v for k, v in data.items() if v is not None},
     )
+    webhook_outbox.enqueue(event)  # same transaction: owed to webhooks iff committed
+    return event
 
 
 def sql(statement: str, params: tuple[Any, ...] = ()):

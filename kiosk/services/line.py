@@ -251,6 +251,7 @@ def new_entry(
         "service_id": service_id,
         "priority": priority,
         "estimated_wait_at_join": told,
+        "close_reason": None,
         "estimated_wait_minutes": told,
         "estimated_wait_range": range_of(wait),
     }

@@ -12,6 +12,7 @@ from kiosk.domain.tickets import CALLED, CHECKED_IN, OPEN
 from kiosk.domain.topics import topics_for_appointment, topics_for_queue
 from kiosk.services.catalog import active_service, offers, only_service
 from kiosk.services.context import Ctx, append_event, sql
+from kiosk.services.duty import refuse_closed_join, refuse_off_duty
 from kiosk.services.line import (
     bump_version,
     move_forward,
@@ -36,6 +37,8 @@ from kiosk.store.database import Outcome
 from kiosk.store.models import Appointment, Customer, Provider, QueueEntry, Service, Shop
 
 UNCHANGED = object()
+# Who joins by themselves (a kiosk, or a phone without a token): opening hours apply.
+SELF_SERVICE = ("display", "kiosk")
 
 
 def join(
@@ -50,6 +53,9 @@ def join(
 ) -> Outcome:
     """A new ticket; `priority_rule` set (the owner's rule) makes it a priority ticket."""
     shop = get_shop(shop_id)
+    if ctx.actor.role in SELF_SERVICE:
+        # Staff may still add a walk-in when the shop is closed to self-service.
+        refuse_closed_join(shop)
     if provider_id is not None:
         active_provider(shop, provider_id)
     if service_id is None:
@@ -211,9 +217,13 @@ def update_entry(
     return _queue_outcome(ctx, shop, entry, type, moved, appointment)
 
 
-def call_next(ctx: Ctx, shop_id: int, provider_id: int | None) -> Outcome:
+def call_next(ctx: Ctx, shop_id: int, provider_id: int | None, force: bool = False) -> Outcome:
+    """The first eligible waiting ticket; for a provider on a break or time off only
+    when the caller confirms with `force` (SPEC §11)."""
     shop = get_shop(shop_id)
     provider = active_provider(shop, provider_id)
+    if provider is not None and not force:
+        refuse_off_duty(shop, provider.id)
     query = QueueEntry.select().where(
         (QueueEntry.shop == shop.id) & (QueueEntry.status == CHECKED_IN)
     )

@@ -28,15 +28,17 @@ from kiosk.services.rows import get_shop
 MAX_DAYS = 366
 
 # One row per ticket: its grouping keys and its two durations in whole seconds. A wait
-# ends at the call, or at the start for someone who walked straight in (SPEC §13).
+# ends at the call, or at the start for someone who walked straight in (SPEC §13). A
+# service the next day closed (`close_reason`) has no length: nobody pressed "done".
 _TICKETS = """
     SELECT ticket_day AS day, status, provider_id, service_id,
            CAST(substr(checked_in_at, 12, 2) AS INTEGER) AS hour,
            estimated_wait_at_join AS told,
            CAST(round((julianday(COALESCE(called_at, started_at)) - julianday(checked_in_at))
                       * 86400) AS INTEGER) AS wait_s,
-           CAST(round((julianday(completed_at) - julianday(started_at)) * 86400) AS INTEGER)
-                AS service_s
+           CASE WHEN close_reason IS NULL THEN
+                CAST(round((julianday(completed_at) - julianday(started_at)) * 86400) AS INTEGER)
+           END AS service_s
     FROM queue_entry
     WHERE shop_id = ? AND ticket_day BETWEEN ? AND ?
 """
@@ -254,7 +256,8 @@ _CSV_ROWS = """
     SELECT e.ticket, e.full_name, e.ticket_day, e.checked_in_at, e.called_at, e.started_at,
            e.completed_at, e.status, p.name, s.name, e.source,
            (julianday(COALESCE(e.called_at, e.started_at)) - julianday(e.checked_in_at)) * 1440,
-           (julianday(e.completed_at) - julianday(e.started_at)) * 1440,
+           CASE WHEN e.close_reason IS NULL
+                THEN (julianday(e.completed_at) - julianday(e.started_at)) * 1440 END,
            e.estimated_wait_at_join, {phone}
     FROM queue_entry AS e
     LEFT JOIN provider AS p ON p.id = e.provider_id

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from kiosk.domain.clock import instant
 from kiosk.domain.errors import InvalidField, NotFound
 from kiosk.domain.tickets import CHECKED_IN, IN_SERVICE
@@ -25,6 +27,9 @@ def shop_dict(shop: Shop) -> dict[str, Any]:
         "queue_version": shop.queue_version,
         "language": shop.language,
         "kind": shop.kind,
+        "opening_hours": shop.opening_hours,
+        "closures": shop.closures,
+        "last_join_minutes": shop.last_join_minutes,
     }
 
 
@@ -63,6 +68,7 @@ def entry_dict(e: QueueEntry, wait: Estimate | None, phone: str | None = None) -
         "service_id": e.service_id,
         "priority": bool(e.priority),
         "estimated_wait_at_join": e.estimated_wait_at_join,
+        "close_reason": e.close_reason,
         "estimated_wait_minutes": wait.minutes if wait else None,
         "estimated_wait_range": range_of(wait),
     }
@@ -94,14 +100,21 @@ _SHOP_COLUMNS = (
     "created_at",
     "language",
     "kind",
+    "opening_hours",
+    "closures",
+    "last_join_minutes",
 )
+_JSON_COLUMNS = ("opening_hours", "closures")
 
 
 def get_shop(shop_id: int) -> Shop:
     row = sql(f"SELECT {', '.join(_SHOP_COLUMNS)} FROM shop WHERE id = ?", (shop_id,)).fetchone()
     if row is None:
         raise NotFound(f"no shop {shop_id}", {"shop_id": shop_id})
-    return Shop(**dict(zip(_SHOP_COLUMNS, row, strict=True)))
+    columns = dict(zip(_SHOP_COLUMNS, row, strict=True))
+    for name in _JSON_COLUMNS:  # plain SQL hands back the stored text
+        columns[name] = None if columns[name] is None else orjson.loads(columns[name])
+    return Shop(**columns)
 
 
 def active_provider(
@@ -151,11 +164,13 @@ _ENTRY_KEYS = (
     "service_id",
     "priority",
     "estimated_wait_at_join",
+    "close_reason",
 )
 _ENTRY_SELECT = (
     "SELECT e.id, e.shop_id, e.provider_id, e.customer_id, e.full_name, c.phone, e.ticket, "
     "e.position_in_queue, e.status, e.source, e.appointment_id, e.checked_in_at, e.called_at, "
-    "e.started_at, e.completed_at, e.service_id, e.priority, e.estimated_wait_at_join "
+    "e.started_at, e.completed_at, e.service_id, e.priority, e.estimated_wait_at_join, "
+    "e.close_reason "
     "FROM queue_entry AS e JOIN customer AS c ON c.id = e.customer_id"
 )
 

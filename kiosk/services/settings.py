@@ -74,6 +74,9 @@ class Settings:
     priority_rule: str = "first"
     priority_at_kiosk: bool = False
     appointment_grace_minutes: int = 10
+    # SPEC §11: keep tickets still open from an earlier day instead of closing them at
+    # the next day's opening.
+    carry_over: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -98,7 +101,7 @@ def changed(current: Settings, changes: dict[str, Any]) -> Settings:
     for key, value in changes.items():
         if key not in known:
             raise InvalidField(key, "is not a known setting")
-        if key in ("self_checkin", "display_voice", "priority_at_kiosk"):
+        if key in ("self_checkin", "display_voice", "priority_at_kiosk", "carry_over"):
             if not isinstance(value, bool):
                 raise InvalidField(key, "must be true or false")
             updates[key] = value

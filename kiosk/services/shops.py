@@ -9,12 +9,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from kiosk.domain import hours as hours_rules
 from kiosk.domain import languages
 from kiosk.domain.clock import iso_utc, utcnow, valid_timezone
 from kiosk.domain.errors import InvalidField
 from kiosk.domain.tickets import CHECKED_IN
 from kiosk.domain.topics import topics_for_shop
 from kiosk.services.context import Ctx, append_event
+from kiosk.services.duty import on_duty_ids
 from kiosk.services.line import bump_version
 from kiosk.services.rows import entries_in_full, get_shop, provider_by_id, provider_dict, shop_dict
 from kiosk.store.database import Outcome
@@ -68,6 +70,8 @@ def list_shops() -> list[dict[str, Any]]:
 
 
 def read_shop(shop_id: int) -> dict[str, Any]:
+    # Whether it is open now lives in the queue display (`hours`), which screens follow
+    # live; the shop itself is what the owner set.
     return shop_dict(get_shop(shop_id))
 
 
@@ -98,6 +102,10 @@ def update_shop(ctx: Ctx, shop_id: int, changes: dict[str, Any]) -> Outcome:
     shop = get_shop(shop_id)
     if "timezone" in changes and not valid_timezone(changes["timezone"]):
         raise InvalidField("timezone", f"unknown timezone {changes['timezone']!r}")
+    if "opening_hours" in changes:
+        changes = {**changes, "opening_hours": hours_rules.weekly_hours(changes["opening_hours"])}
+    if "closures" in changes:
+        changes = {**changes, "closures": hours_rules.closure_list(changes["closures"])}
     for key, value in changes.items():
         setattr(shop, key, value)
     shop.save()
@@ -108,11 +116,13 @@ def update_shop(ctx: Ctx, shop_id: int, changes: dict[str, Any]) -> Outcome:
 
 
 def list_providers(shop_id: int, include_inactive: bool = False) -> list[dict[str, Any]]:
-    get_shop(shop_id)
+    """The shop's providers, each with `on_duty` now: the kiosk offers only those."""
+    shop = get_shop(shop_id)
     query = Provider.select().where(Provider.shop == shop_id).order_by(Provider.id)
     if not include_inactive:
         query = query.where(Provider.active)
-    return [provider_dict(p) for p in query]
+    on_duty = set(on_duty_ids(shop))
+    return [{**provider_dict(p), "on_duty": p.id in on_duty} for p in query]
 
 
 def create_provider(ctx: Ctx, shop_id: int, fields: dict[str, Any]) -> Outcome:

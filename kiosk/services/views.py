@@ -9,6 +9,7 @@ from kiosk.services import settings
 from kiosk.services.appointments import list_appointments
 from kiosk.services.catalog import service_dict
 from kiosk.services.context import sql
+from kiosk.services.duty import hours_state, provider_states
 from kiosk.services.rows import appointment_rows, entries_where, get_shop, open_entries
 from kiosk.services.waits import fill_waits
 from kiosk.store import eventlog
@@ -29,13 +30,19 @@ def queue_snapshot(shop_id: int, seq: int | None = None) -> dict[str, Any]:
         "shop_name": shop.name,
         "language": shop.language,
         "kind": shop.kind,
-        "providers": screen_providers(shop.id, {e["provider_id"] for e in busy + line}),
+        # The active providers and any retired one a ticket names (live on the TV, SPEC
+        # §9), each with their duty now (SPEC §11): who the kiosk offers, the TV's tiles.
+        "providers": provider_states(
+            shop, busy, screen_providers(shop.id, {e["provider_id"] for e in busy + line})
+        ),
         "services": screen_services(shop.id, {e["service_id"] for e in busy + line}),
         "seq": eventlog.last_seq() if seq is None else seq,
         "version": shop.queue_version,
         "display": settings.load().public(),
         "queue_items": busy + line,
         "now_serving": busy,
+        # Open or closed, and when that changes (SPEC §11): screens switch by themselves.
+        "hours": hours_state(shop),
         "appointments_today": {
             "date": today,
             "total": sum(1 for a in appointments if a["status"] != "cancelled"),

@@ -11,6 +11,7 @@ from kiosk.domain import waits
 from kiosk.domain.clock import instant, utcnow
 from kiosk.domain.tickets import CHECKED_IN, IN_SERVICE
 from kiosk.services.context import sql
+from kiosk.services.duty import on_duty_ids
 from kiosk.store.models import Shop
 
 RECENT_SERVICES = 20
@@ -18,7 +19,9 @@ RECENT_SERVICES = 20
 _MINUTES = "(julianday(completed_at) - julianday(started_at)) * 1440"
 _SENSIBLE = (
     f"status = 'COMPLETED' AND started_at IS NOT NULL AND completed_at IS NOT NULL "
-    f"AND {_MINUTES} BETWEEN {waits.SHORTEST_MINUTES} AND {waits.LONGEST_MINUTES}"
+    f"AND {_MINUTES} BETWEEN {waits.SHORTEST_MINUTES} AND {waits.LONGEST_MINUTES} "
+    # A ticket the next day's opening completed was never really timed (SPEC §11).
+    "AND close_reason IS NULL"
 )
 
 
@@ -34,13 +37,9 @@ def _recent(where: str, params: tuple[Any, ...]) -> list[float]:
 
 
 def providers_on_duty(shop: Shop) -> list[int]:
-    """Who can serve now. The shop's active providers; schedules (SPEC §11) narrow it."""
-    return [
-        row[0]
-        for row in sql(
-            "SELECT id FROM provider WHERE shop_id = ? AND active ORDER BY id", (shop.id,)
-        ).fetchall()
-    ]
+    """Who can serve now: the shop's active providers on duty by their schedules, time
+    off and the opening hours (SPEC §11); without any, every active provider."""
+    return on_duty_ids(shop)
 
 
 def shop_facts(shop: Shop, needed: Iterable[int | None]) -> waits.Shop:

@@ -8,6 +8,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CompositeKey,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -56,6 +57,11 @@ class Shop(BaseModel):
     language = TextField(default="en", constraints=[SQL("DEFAULT 'en'")])
     # Which words the screens use (SPEC §9): barber, clinic, counter or other.
     kind = TextField(default="other", constraints=[SQL("DEFAULT 'other'")])
+    # SPEC §11: null hours mean "always open" (release 1's behaviour); closures are
+    # [{date, reason}]; self-service joins stop this many minutes before a closing.
+    opening_hours = JSONField(null=True)
+    closures = JSONField(default=list, constraints=[SQL("DEFAULT '[]'")])
+    last_join_minutes = IntegerField(default=15, constraints=[SQL("DEFAULT 15")])
 
 
 class Provider(BaseModel):
@@ -124,6 +130,8 @@ class QueueEntry(BaseModel):
     service = ForeignKeyField(Service, null=True, index=False)
     priority = BooleanField(default=False, constraints=[SQL("DEFAULT 0")])
     estimated_wait_at_join = IntegerField(null=True)
+    # "day_closed" when the next day's opening closed it (SPEC §11); null otherwise.
+    close_reason = TextField(null=True)
 
     class Meta:
         indexes = (
@@ -151,6 +159,7 @@ QueueEntry.add_index(
         QueueEntry.started_at,
         QueueEntry.completed_at,
         QueueEntry.estimated_wait_at_join,
+        QueueEntry.close_reason,
         name="queue_entry_report",
     )
 )
@@ -174,6 +183,37 @@ class CallTally(BaseModel):
     shop = ForeignKeyField(Shop, primary_key=True, on_delete="CASCADE")
     day = TextField()
     normal_calls = IntegerField()
+
+
+class Schedule(BaseModel):
+    """A provider's shift or break on a local date, in local HH:MM (SPEC §11)."""
+
+    id = AutoField()
+    # Indexed with the date below, which serves lookups by shop or provider alone too.
+    shop = ForeignKeyField(Shop, on_delete="CASCADE", index=False)
+    provider = ForeignKeyField(Provider, on_delete="CASCADE", index=False)
+    date = TextField()
+    start = TextField()
+    end = TextField()
+    kind = TextField()  # shift | break
+
+    class Meta:
+        indexes = ((("shop", "date"), False), (("provider", "date"), False))
+
+
+class TimeOff(BaseModel):
+    """A provider's days away: requested by staff, approved or rejected by the owner."""
+
+    id = AutoField()
+    shop = ForeignKeyField(Shop, on_delete="CASCADE", index=False)
+    provider = ForeignKeyField(Provider, on_delete="CASCADE")
+    start_date = TextField()
+    end_date = TextField()
+    reason = TextField(default="")
+    status = TextField()  # requested | approved | rejected | cancelled
+
+    class Meta:
+        indexes = ((("shop", "start_date"), False),)
 
 
 class Event(BaseModel):
@@ -261,6 +301,43 @@ class IdempotencyKey(BaseModel):
         indexes = ((("created_at",), False),)
 
 
+class Webhook(BaseModel):
+    """An integrator's URL that gets the shop's events POSTed to it (SPEC §15)."""
+
+    id = AutoField()
+    url = TextField()
+    events = JSONField()  # event types, or ["*"]
+    secret = TextField()  # signs every delivery; shown to the owner once
+    active = BooleanField(default=True)
+    include_contact = BooleanField(default=False)
+    created_at = TextField()
+    # The newest outcome, for /admin: when, the receiver's HTTP status, or what failed.
+    last_attempt_at = TextField(null=True)
+    last_status = IntegerField(null=True)
+    last_error = TextField(null=True)
+    last_success_at = TextField(null=True)
+
+
+class WebhookDelivery(BaseModel):
+    """The outbox: one row per (event, webhook), written in the event's transaction, so
+    a delivery owed survives a crash or restart. Its id is the delivery id every retry
+    repeats."""
+
+    id = TextField(primary_key=True)
+    webhook = ForeignKeyField(Webhook, on_delete="CASCADE")
+    seq = IntegerField()
+    type = TextField()
+    created_at = FloatField()  # unix seconds: retries stop 24 h after this
+    next_at = FloatField()  # unix seconds of the next attempt
+    attempts = IntegerField(default=0)
+    state = TextField(default="pending")  # pending, delivered or failed
+    last_status = IntegerField(null=True)
+    last_error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_at"), False),)
+
+
 MODELS: list[type[BaseModel]] = [
     Setting,
     Shop,
@@ -271,12 +348,16 @@ MODELS: list[type[BaseModel]] = [
     QueueEntry,
     TicketCounter,
     CallTally,
+    Schedule,
+    TimeOff,
     Event,
     EventTopic,
     Staff,
     Token,
     Pairing,
     IdempotencyKey,
+    Webhook,
+    WebhookDelivery,
 ]
 
 __all__ = ["MODELS", "database", "JSONField"] + [m.__name__ for m in MODELS]

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 11
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -99,12 +99,54 @@ MIGRATIONS: dict[int, list[str]] = {
         'ALTER TABLE "pairing" ADD COLUMN "short_hash" TEXT',
         'CREATE INDEX IF NOT EXISTS "pairing_short_hash" ON "pairing" ("short_hash")',
     ],
-    # v9: reports (SPEC §13) read a range of a shop's days from one covering index, so a
-    # 90-day report reads no table rows.
+    # v9: opening hours, schedules, breaks and time off (SPEC §11). Existing shops get
+    # no hours (always open, as before), so nothing of theirs closes by itself.
     9: [
+        'ALTER TABLE "shop" ADD COLUMN "opening_hours" TEXT',
+        """ALTER TABLE "shop" ADD COLUMN "closures" TEXT NOT NULL DEFAULT '[]'""",
+        'ALTER TABLE "shop" ADD COLUMN "last_join_minutes" INTEGER NOT NULL DEFAULT 15',
+        'ALTER TABLE "queue_entry" ADD COLUMN "close_reason" TEXT',
+        'CREATE TABLE IF NOT EXISTS "schedule" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"shop_id" INTEGER NOT NULL, "provider_id" INTEGER NOT NULL, "date" TEXT NOT NULL, '
+        '"start" TEXT NOT NULL, "end" TEXT NOT NULL, "kind" TEXT NOT NULL, '
+        'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE, '
+        'FOREIGN KEY ("provider_id") REFERENCES "provider" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "schedule_shop_id_date" ON "schedule" ("shop_id", "date")',
+        'CREATE INDEX IF NOT EXISTS "schedule_provider_id_date" '
+        'ON "schedule" ("provider_id", "date")',
+        'CREATE TABLE IF NOT EXISTS "time_off" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"shop_id" INTEGER NOT NULL, "provider_id" INTEGER NOT NULL, '
+        '"start_date" TEXT NOT NULL, "end_date" TEXT NOT NULL, "reason" TEXT NOT NULL, '
+        '"status" TEXT NOT NULL, '
+        'FOREIGN KEY ("shop_id") REFERENCES "shop" ("id") ON DELETE CASCADE, '
+        'FOREIGN KEY ("provider_id") REFERENCES "provider" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "time_off_provider_id" ON "time_off" ("provider_id")',
+        'CREATE INDEX IF NOT EXISTS "time_off_shop_id_start_date" '
+        'ON "time_off" ("shop_id", "start_date")',
+    ],
+    # v10: webhooks and their outbox (SPEC §15); an upgraded shop starts with none.
+    10: [
+        'CREATE TABLE IF NOT EXISTS "webhook" ("id" INTEGER NOT NULL PRIMARY KEY, '
+        '"url" TEXT NOT NULL, "events" TEXT NOT NULL, "secret" TEXT NOT NULL, '
+        '"active" INTEGER NOT NULL, "include_contact" INTEGER NOT NULL, '
+        '"created_at" TEXT NOT NULL, "last_attempt_at" TEXT, "last_status" INTEGER, '
+        '"last_error" TEXT, "last_success_at" TEXT)',
+        'CREATE TABLE IF NOT EXISTS "webhook_delivery" ("id" TEXT NOT NULL PRIMARY KEY, '
+        '"webhook_id" INTEGER NOT NULL, "seq" INTEGER NOT NULL, "type" TEXT NOT NULL, '
+        '"created_at" REAL NOT NULL, "next_at" REAL NOT NULL, "attempts" INTEGER NOT NULL, '
+        '"state" TEXT NOT NULL, "last_status" INTEGER, "last_error" TEXT, '
+        'FOREIGN KEY ("webhook_id") REFERENCES "webhook" ("id") ON DELETE CASCADE)',
+        'CREATE INDEX IF NOT EXISTS "webhook_delivery_webhook_id" '
+        'ON "webhook_delivery" ("webhook_id")',
+        'CREATE INDEX IF NOT EXISTS "webhook_delivery_state_next_at" '
+        'ON "webhook_delivery" ("state", "next_at")',
+    ],
+    # v11: reports (SPEC §13) read a range of a shop's days from one covering index, so a
+    # 90-day report reads no table rows.
+    11: [
         'CREATE INDEX IF NOT EXISTS "queue_entry_report" ON "queue_entry" ("shop_id", '
         '"ticket_day", "status", "provider_id", "service_id", "checked_in_at", "called_at", '
-        '"started_at", "completed_at", "estimated_wait_at_join")',
+        '"started_at", "completed_at", "estimated_wait_at_join", "close_reason")',
     ],
 }
 

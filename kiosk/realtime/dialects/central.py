@@ -62,6 +62,12 @@ def _walk_in(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _doctor_block(provider, appointments, walk_ins) -> dict[str, Any]:
+    # A cancelled appointment is neither counted nor listed, so a client that prints the
+    # count and then the list agrees with itself (seed 002, issue 18). A ticket it had
+    # stays in sight among the walk-ins.
+    listed = [a for a in appointments if a["status"] != "cancelled"]
+    kept = [a["entry"] for a in appointments if a["status"] == "cancelled" and a["entry"]]
+    walk_ins = sorted([*walk_ins, *kept], key=lambda e: e["id"])
     return {
         "doctor": {
             "id": provider["id"],
@@ -72,8 +78,8 @@ def _doctor_block(provider, appointments, walk_ins) -> dict[str, Any]:
         # Beside seed 002's doctor (kept exactly its shape): false for a deactivated
         # provider still named by this date's appointments or tickets.
         "active": provider["active"],
-        "total_appointments": sum(1 for a in appointments if a["status"] != "cancelled"),
-        "checked_in_count": sum(1 for a in appointments if a["status"] in CHECKED_IN_OR_LATER),
+        "total_appointments": len(listed),
+        "checked_in_count": sum(1 for a in listed if a["status"] in CHECKED_IN_OR_LATER),
         "appointments": [
             {
                 "appointment_id": a["id"],
@@ -83,7 +89,7 @@ def _doctor_block(provider, appointments, walk_ins) -> dict[str, Any]:
                 "patient": a["customer"],
                 "queue": _queue_view(a["entry"]),
             }
-            for a in appointments
+            for a in listed
         ],
         "walk_ins": [_walk_in(e) for e in walk_ins],
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.domain.topics import STAFF_TOPICS
 from kiosk.realtime.conn import BROADCAST, Group
 from kiosk.realtime.dialects.base import (
     ANNOUNCED,
@@ -44,6 +45,24 @@ class View:
     snapshot: bool = False
     severity: str | None = None
     room: str | None = None  # a relayed event's own room label
+
+
+# The appliance's own schedule and time-off events, in seed 004's payload shape:
+# event type -> (the resource's key in the event, the payload's id key).
+STAFF_EVENT_PAYLOADS = {
+    "schedule_created": ("schedule", "scheduleId"),
+    "schedule_updated": ("schedule", "scheduleId"),
+    "schedule_deleted": ("schedule", "scheduleId"),
+    "timeoff_created": ("timeoff", "timeoffId"),
+    "timeoff_updated": ("timeoff", "timeoffId"),
+}
+
+
+def staff_payload(event: Event) -> dict[str, Any]:
+    """`{"schedule": {...}, "scheduleId": id}`: exactly what seed 004's dashboard reads."""
+    key, id_key = STAFF_EVENT_PAYLOADS[event.type]
+    resource = event.data[key]
+    return {key: resource, id_key: resource["id"]}
 
 
 def private_topic(topic: str) -> bool:
@@ -89,6 +108,8 @@ def views(group: Group, events: list[Event], reads: dict[tuple, Any], mode: str)
                     room=event.data.get("room"),
                 )
             )
+        elif event.type in STAFF_EVENT_PAYLOADS and group.topic in STAFF_TOPICS:
+            out.append(View(event.type, staff_payload(event), event.seq))
         elif queue_shop is not None and event.type in JOIN_EVENTS:
             out.append(
                 View("new_entry", visible(event.data["entries"][0], group, reads), event.seq)
