@@ -21,6 +21,7 @@ from kiosk.http import (
     api_appointments,
     api_devices,
     api_openapi,
+    api_printer,
     api_queue,
     api_relay,
     api_reports,
@@ -182,6 +183,7 @@ def make_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(advertising_ctx)
     app.cleanup_ctx.append(daily_backup_ctx)
     app.cleanup_ctx.append(webhooks_ctx)
+    app.cleanup_ctx.append(api_printer.printer_ctx)
     for room in (
         api_shops,
         api_services,
@@ -195,6 +197,7 @@ def make_app(config: Config) -> web.Application:
         api_settings,
         api_webhooks,
         api_openapi,
+        api_printer,
         polling,
         sockets,
         pages,

@@ -34,3 +34,5 @@ PORT = web.AppKey("port", asyncio.Future)
 # Set when opening hours, a schedule or time off changed: the day chore looks again at
 # once instead of at its next routine look (kiosk/realtime/days.py).
 HOURS_CHANGED = web.AppKey("hours_changed", asyncio.Event)
+# The ticket printer's own thread and its last outcome (kiosk/appliance/printer.py).
+PRINTER = web.AppKey["PrintDesk"]("printer")

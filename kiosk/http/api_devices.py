@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 _qr_svg = functools.lru_cache(maxsize=64)(discovery.qr_svg)
 
 
-def _public_base(request: web.Request) -> str:
+def public_base(request: web.Request) -> str:
     """Where a tablet reaches us: the PC's browser may be on 127.0.0.1, a tablet is not.
     Reads the network interfaces: call it off the event loop."""
     host = request.host.rsplit(":", 1)[0].strip("[]")
@@ -39,7 +39,7 @@ def _public_base(request: web.Request) -> str:
 
 
 def _describe(request: web.Request, suffix: str) -> dict:
-    base = _public_base(request)
+    base = public_base(request)
     pages = ("kiosk", "join", "display", "staff", "monitor")
     urls = {page: f"{base}/{page}{suffix}" for page in pages}
     return {
@@ -67,7 +67,7 @@ async def start_pairing(request: web.Request) -> web.Response:
     role = v.choice(body, "role", ("kiosk", "display"))
     name = v.text(body, "name", required=False, max_len=60) or f"{role} device"
     started = await request.app[DB].run(accounts.start_pairing, ctx_of(request), role, name)
-    url = f"{await asyncio.to_thread(_public_base, request)}/pair/{started['code']}"
+    url = f"{await asyncio.to_thread(public_base, request)}/pair/{started['code']}"
     qr = await asyncio.to_thread(discovery.qr_svg, url)  # one code per pairing: not cached
     return json_response({**started, "url": url, "qr_svg": qr}, 201)
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from kiosk.domain import tickets
 from kiosk.domain.errors import Forbidden, InvalidField, NotFound, RateLimited, Unauthorized
 from kiosk.domain.redaction import render
+from kiosk.http import api_printer
 from kiosk.http import validate as v
 from kiosk.http.requests import (
     audience_of,
@@ -76,7 +77,8 @@ async def join_queue(request: web.Request) -> web.Response:
     else:
         use_case = _self_checkin_limited(request, use_case)
         source = "phone"
-    return await write(
+    use_case, print_after = api_printer.on_join(request, use_case)
+    response = await write(
         request,
         use_case,
         ctx_of(request),
@@ -89,6 +91,8 @@ async def join_queue(request: web.Request) -> web.Response:
         priority_rule,
         status=201,
     )
+    print_after()  # the ticket is durable: paper may follow (SPEC §12)
+    return response
 
 
 def _priority_rule(request: web.Request, priority: bool | None) -> str | None:

@@ -72,6 +72,8 @@ def bind(app: web.Application) -> None:
         app.router.add_get(route, _page(root / filename))
     # The customer's own ticket on their phone (SPEC §2 claims).
     app.router.add_get("/t/{claim}", _page(root / "ticket.html"))
+    # The same ticket on 58/80 mm paper, for a tablet with its own printer (SPEC §12).
+    app.router.add_get("/t/{claim}/print", _page(root / "ticket-print.html"))
     for folder in STATIC_DIRS:
         if (root / folder).is_dir():
             # add_static refuses paths that escape the folder (no traversal).

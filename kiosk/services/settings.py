@@ -16,6 +16,7 @@ from kiosk.domain.errors import InvalidField
 from kiosk.domain.line_order import valid_rule
 from kiosk.security.hosts import host_entry
 from kiosk.services.context import Ctx
+from kiosk.services.printer_config import Printer, printer_changed
 from kiosk.store import eventlog
 from kiosk.store.database import Outcome
 from kiosk.store.models import Setting, Shop
@@ -77,6 +78,8 @@ class Settings:
     # SPEC §11: keep tickets still open from an earlier day instead of closing them at
     # the next day's opening.
     carry_over: bool = False
+    # The ticket printer (SPEC §12): none until the owner sets one up.
+    printer: Printer = field(default_factory=Printer)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -129,6 +132,8 @@ def changed(current: Settings, changes: dict[str, Any]) -> Settings:
             updates[key] = value
         elif key == "limits":
             updates[key] = _limits(current.limits, value)
+        elif key == "printer":
+            updates[key] = printer_changed(current.printer, value)
     return replace(current, **updates)
 
 
@@ -168,9 +173,9 @@ def load() -> Settings:
     if row is None:
         return Settings()
     stored = dict(row.value)
-    limits = stored.pop("limits", {})
+    nested = {key: stored.pop(key) for key in ("limits", "printer") if key in stored}
     try:
-        return changed(changed(Settings(), stored), {"limits": limits})
+        return changed(changed(Settings(), stored), nested)
     except InvalidField:  # a file from a newer or broken version: keep it usable
         return Settings()
 

@@ -1,10 +1,13 @@
 // Queue Kiosk — the join form and the per-visit language switch, shared by the desk
 // tablet (/kiosk) and the customer's own phone (/join). The form is drawn here into the
-// page's #s-join section (ids j-name, j-phone, j-prov-box, j-providers, join-error,
-// j-submit in #join-form), so the two pages cannot drift apart.
+// page's #s-join section (ids j-name, j-phone, j-svc-box, j-services, j-prov-box, j-providers,
+// j-prio-box, j-priority, join-error, j-submit in #join-form), so the two pages cannot drift apart.
 //
-//   const form = joinForm({ shop, onTicket(entry), onPending(id, name), outbox, onRefused(err), onBack })
+//   const form = joinForm({ shop, onTicket(entry), onPending(id, name), outbox, onRefused(err), onBack, kiosk })
 //     form.refreshProviders()  form.reset()  form.repaint()  form.submit(call, button, errorId, name)
+//     form.follow(queueBody)   the shop's services (asked for when there is more than one, SPEC §10)
+//                              and, on a paired kiosk (`kiosk: true`), whether the owner lets
+//                              a customer ask for priority (`priority_at_kiosk`)
 //   languageSwitch(row, { home() })  -> { reset() }   the row of language buttons; a pick lasts one visit
 //   visitLanguage()          the language this customer picked (null: the shop's)
 //   friendlyError(err)       the page's own sentence for an API error (never the API's English text)
@@ -12,6 +15,7 @@
 import { apiFetch } from './api.js';
 import { $, h, setText, syncList } from './ui.js';
 import { loadProviders } from './providers.js';
+import { choosable, offers, servicesOf } from './services.js';
 import { LANGUAGES, direction, formatTime, language, onChange, t, translate, use } from './i18n.js';
 
 // A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
@@ -67,6 +71,7 @@ export function friendlyError(err) {
     const f = err.details && err.details.field;
     if (f === 'full_name') return t('kiosk.error.name', { count: 100 });
     if (f === 'phone') return t('kiosk.error.phone');
+    if (f === 'service_id') return t('kiosk.error.service');
   }
   return t('kiosk.error.generic');
 }
@@ -87,10 +92,17 @@ function drawForm(section, onBack) {
         input('j-name', { name: 'full_name', maxlength: 100, autocapitalize: 'words', enterkeyhint: 'next', required: true })),
       h('div', null, label('j-phone', 'kiosk.join.phone', 'kiosk.join.phoneHint'),
         input('j-phone', { name: 'phone', type: 'tel', inputmode: 'tel', maxlength: 40, enterkeyhint: 'done' })),
+      h('div', { id: 'j-svc-box', hidden: true },
+        h('span', { class: 'qk-label', id: 'j-svc-label' }, h('span', say('kiosk.join.service'))),
+        h('div', { class: 'services', id: 'j-services', attrs: { role: 'group', 'aria-labelledby': 'j-svc-label' } })),
       h('div', { id: 'j-prov-box', hidden: true },
         h('span', { class: 'qk-label', id: 'j-prov-label' },
           h('span', say('kiosk.join.provider')), ' ', h('span', say('kiosk.join.optional', { class: 'qk-hint' }))),
         h('div', { class: 'providers', id: 'j-providers', attrs: { role: 'group', 'aria-labelledby': 'j-prov-label' } })),
+      h('label', { class: 'priority-choice', id: 'j-prio-box', hidden: true, attrs: { for: 'j-priority' } },
+        h('input', { type: 'checkbox', id: 'j-priority', name: 'priority' }),
+        h('span', null, h('span', say('kiosk.join.priority', { class: 'prio-main' })), ' ',
+          h('span', say('kiosk.join.priorityHint', { class: 'qk-hint' })))),
       h('p', { id: 'join-error', class: 'qk-error-text', attrs: { role: 'alert' } }),
       h('div', { class: 'actions' },
         onBack ? h('button', say('kiosk.back', { class: 'qk-btn qk-btn-secondary', type: 'button', on: { click: onBack } })) : null,
@@ -98,9 +110,10 @@ function drawForm(section, onBack) {
   translate(section);
 }
 
-export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox = true, onBack = null }) {
+export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox = true, onBack = null, kiosk = false }) {
   drawForm($('s-join'), onBack);
-  const state = { providers: [], chosen: null, busy: false };
+  // services: the list to ask from ([] = no question); service: the customer's pick.
+  const state = { providers: [], chosen: null, busy: false, services: [], service: null, priorityAllowed: false };
   const says = {};  // error line id -> how to say it, so a language switch redraws it
 
   function showError(id, say) {
@@ -108,8 +121,47 @@ export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox =
     setText($(id), say ? say() : '');
   }
 
+  const chosenService = () => state.services.find((s) => s.id === state.service) || null;
+
+  // Only who does the chosen service is offered (SPEC §10), as the server decides it.
+  function offering() {
+    const active = state.providers.filter((p) => p.active !== false);
+    const byId = new Map(active.map((p) => [p.id, p]));
+    const service = chosenService();
+    return active.filter((p) => offers(service, p.id, byId));
+  }
+
+  function renderServices() {
+    $('j-svc-box').hidden = state.services.length === 0;
+    syncList($('j-services'), state.services, (s) => String(s.id), (s) => h('button', {
+      class: 'svc', type: 'button', on: { click: () => chooseService(s.id) },
+    }), (node, s) => {
+      setText(node, s.name);
+      node.setAttribute('aria-pressed', String(s.id === state.service));
+    });
+    $('j-prio-box').hidden = !state.priorityAllowed;
+    if (!state.priorityAllowed) $('j-priority').checked = false;
+  }
+
+  function chooseService(id) {
+    state.service = id;
+    if (state.chosen !== null && !offering().some((p) => p.id === state.chosen)) state.chosen = null;
+    if (says['join-error']) showError('join-error', null);
+    renderServices();
+    renderProviders();
+  }
+
+  function follow(body) {
+    const known = servicesOf(body);
+    if (known) state.services = choosable(known);
+    if (!state.services.some((s) => s.id === state.service)) state.service = null;
+    state.priorityAllowed = kiosk && !!(body && body.display && body.display.priority_at_kiosk === true);
+    renderServices();
+    renderProviders();
+  }
+
   function renderProviders() {
-    const list = [{ id: null, name: t('kiosk.join.anyone') }, ...state.providers.filter((p) => p.active !== false)];
+    const list = [{ id: null, name: t('kiosk.join.anyone') }, ...offering()];
     $('j-prov-box').hidden = state.providers.length === 0;
     syncList($('j-providers'), list, (p) => String(p.id), (p) => h('button', {
       class: 'prov', type: 'button', on: { click: () => choose(p.id) },
@@ -154,15 +206,23 @@ export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox =
     const name = $('j-name').value.trim().replace(/\s+/g, ' ');
     const phone = $('j-phone').value.trim();
     if (!name) { showError('join-error', () => t('kiosk.error.nameMissing')); $('j-name').focus(); return; }
+    if (state.services.length && state.service === null) {
+      showError('join-error', () => t('kiosk.error.serviceMissing'));
+      $('j-services').scrollIntoView({ block: 'center' });
+      return;
+    }
     showError('join-error', null);
     const body = { full_name: name };
     if (phone) body.phone = phone;
+    if (state.service !== null) body.service_id = state.service;
     if (state.chosen !== null) body.provider_id = state.chosen;
+    if (state.priorityAllowed && $('j-priority').checked) body.priority = true;
     await submit(() => apiFetch('POST', `/api/v1/shops/${shop}/queue`, body, { label: 'join', meta: { name }, outbox }),
       $('j-submit'), 'join-error', name);
   });
 
   onChange(() => {
+    renderServices();
     renderProviders();
     for (const [id, say] of Object.entries(says)) if (say) setText($(id), say());
   });
@@ -171,11 +231,14 @@ export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox =
     get providers() { return state.providers; },
     refreshProviders,
     renderProviders,
+    follow,
     submit,
     showError,
     reset() {
       $('join-form').reset();
       for (const id of Object.keys(says)) showError(id, null);
+      state.service = null;
+      renderServices();
       choose(null);
     },
   };

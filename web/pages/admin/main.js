@@ -12,6 +12,7 @@ import { loadDevices, refreshDevicesSoon, renderDevices } from "./devices.js";
 import { loadStaff } from "./staff.js";
 import { loadSettings, loadShop } from "./settings.js";
 import { refreshProviders } from "./providers.js";
+import { refreshServices } from "./services.js";
 import { loadAudit } from "./audit.js";
 import { loadDemo } from "./real.js";
 import { learnClock, mountClock } from "/lib/clock.js";
@@ -30,13 +31,13 @@ mountClock($("clock"));  // blank until the appliance has said what time it is
 $("logout").addEventListener("click", () => logout({ to: "/login?need=admin&next=%2Fadmin" }));
 
 export function refreshAll() {
-  return Promise.all([loadShop(), refreshProviders(), loadDevices(), loadStaff(), loadSettings(), loadAudit(), loadAppliance(), loadDemo()]);
+  return Promise.all([loadShop(), refreshProviders().then(refreshServices), loadDevices(), loadStaff(), loadSettings(), loadAudit(), loadAppliance(), loadDemo()]);
 }
 
 let refreshTimer = null;
 function refreshSoon() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => { refreshProviders(); loadShop(); }, 300);
+  refreshTimer = setTimeout(() => { refreshProviders().then(refreshServices); loadShop(); }, 300);
 }
 
 function drawWho() {

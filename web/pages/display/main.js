@@ -2,10 +2,12 @@
 import { LiveSocket } from '/lib/live.js';
 import { param, shopId } from '/lib/api.js';
 import { providerName } from '/lib/providers.js';
+import { choosable, serviceName, servicesOf } from '/lib/services.js';
+import { customerWait } from '/lib/waits.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { followSelfCheckIn, loadJoinCode, paintJoinCode } from './join-code.js';
 import { arrange, fitTexts } from './layout.js';
-import { $, h, setText, syncList, spokenTicket, firstNameInitial, waitText } from '/lib/ui.js';
+import { $, h, setText, syncList, spokenTicket, firstNameInitial } from '/lib/ui.js';
 import {
   LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use, useKind,
 } from '/lib/i18n.js';
@@ -31,6 +33,7 @@ const RECENT_CALL_MS = 3 * 60 * 1000;  // a call missed while offline is still a
 const chime = $('chime');
 const state = {
   providers: new Map(),    // id -> provider
+  services: null,          // Map id -> service, when the shop has a choice of them (else null)
   lastSeq: -1,
   statuses: null,          // Map id -> status of the previous snapshot (null before the first)
   started: Date.now(),
@@ -45,6 +48,13 @@ const state = {
 function learnProviders(list) {
   if (!Array.isArray(list)) return;
   state.providers = new Map(list.map((p) => [p.id, p]));
+}
+
+// A shop with several services shows each waiting ticket's (SPEC §10); with one (or none)
+// every row would say the same, so none does. Never priority: that is staff's to know.
+function learnServices(body) {
+  const all = servicesOf(body);
+  state.services = all && choosable(all).length ? all : null;
 }
 
 // null for "anyone" (the screen then says "front desk").
@@ -100,8 +110,10 @@ function updateNext(node, entry) {
   setText(node.children[0], entry.ticket);
   setText(node.children[1].children[0], isolate(nameOf(entry)) || t('display.position', { position: entry.position_in_queue }));
   const pref = chairName(entry.provider_id);
-  setText(node.children[1].children[1], pref ? t('display.forProvider', { provider: isolate(pref) }) : '');
-  setText(node.children[2], waitText(entry.estimated_wait_minutes));
+  const service = serviceName(state.services, entry.service_id);
+  setText(node.children[1].children[1], service && pref ? t('display.serviceForProvider', { service: isolate(service), provider: isolate(pref) })
+    : pref ? t('display.forProvider', { provider: isolate(pref) }) : isolate(service) || '');
+  setText(node.children[2], customerWait(entry.estimated_wait_minutes, entry.estimated_wait_range));
 }
 
 function render(q) {
@@ -146,9 +158,11 @@ function render(q) {
   $('next-more').hidden = more <= 0;
   setText($('next-more'), more > 0 ? t('display.more', { count: more }) : '');
   paintWaiting(waiting.length);
-  const longest = waiting.length ? waiting[waiting.length - 1].estimated_wait_minutes : 0;
+  const last = waiting[waiting.length - 1];
+  const longest = last ? Math.max(last.estimated_wait_minutes || 0, (last.estimated_wait_range || [0, 0])[1] || 0) : 0;
   setText($('wait-line'), !waiting.length ? t('display.wait.none')
-    : longest > 0 ? t('display.wait.line', { wait: waitText(longest) }) : t('display.wait.short'));
+    : longest > 0 ? t('display.wait.line', { wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) })
+      : t('display.wait.short'));
   fitTexts();
 }
 
@@ -393,6 +407,7 @@ function onQueue(q) {
   useKind(q.kind);  // "Room" or "Counter" instead of "Chair", as the owner set the shop
   learnClock(q.timestamp);
   learnProviders(q.providers);
+  learnServices(q);
   render(q);
   detectCalls(q);
   announceAgain(q);

@@ -4,7 +4,8 @@
 // SPEC §11) it says so, with the reason, before any form is shown.
 import { LiveSocket } from '/lib/live.js';
 import { shopId } from '/lib/api.js';
-import { $, setText, waitText } from '/lib/ui.js';
+import { $, setText } from '/lib/ui.js';
+import { customerWait } from '/lib/waits.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
 import { formatTime, language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
@@ -38,7 +39,8 @@ function paint() {
   if (q) {
     const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
     const last = waiting[waiting.length - 1];
-    setText($('line-info'), last ? t('kiosk.line.waiting', { count: waiting.length, wait: waitText(last.estimated_wait_minutes) })
+    setText($('line-info'), last ? t('kiosk.line.waiting', { count: waiting.length,
+      wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) })
       : t('kiosk.line.none'));
   }
   const why = whyNot();
@@ -72,6 +74,7 @@ function onQueue(q) {
     home = q.language;
     if (visitLanguage() === null && language() !== home) use(home);
   }
+  form.follow(q);  // the services to ask from (a phone never offers priority: staff give it)
   paint();
 }
 

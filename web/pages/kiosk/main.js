@@ -4,13 +4,17 @@
 // screen (and leads a customer who came here with their phone to /join), never the form.
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, onOutbox, setToken, shopId } from '/lib/api.js';
-import { $, h, setText, clear, syncList, firstNameInitial, waitText, clockTime, ordinal, toast } from '/lib/ui.js';
+import { $, h, setText, clear, syncList, firstNameInitial, clockTime, ordinal, toast } from '/lib/ui.js';
 import { qrSvg } from '/lib/qr.js';
 import { providerName } from '/lib/providers.js';
 import { atLeast, whoAmI } from '/lib/auth.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { isolate, joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
+import { customerWait } from '/lib/waits.js';
+import { placementSentence } from './placement.js';
+import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { onChange, startForShop, supported, t, use, language } from '/lib/i18n.js';
+import { printStarted } from './print.js';
 
 // Every text on this page comes from the shop's language catalog (SPEC §14).
 // `home` is the language the kiosk returns to for the next customer: the shop's (or a
@@ -88,6 +92,7 @@ function onQueue(q) {
   learnClock(q.timestamp);
   document.documentElement.dataset.seq = String(state.lastSeq);
   followShopLanguage(q.language);
+  form.follow(q);
   paintLine();
   paintAppointmentChoice();
   if (state.ticket) refreshTicketFromQueue();
@@ -100,7 +105,8 @@ function paintLine() {
   const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
   if (!waiting.length) { setText($('line-info'), t('kiosk.line.none')); return; }
   const last = waiting.reduce((a, b) => ((b.position_in_queue || 0) > (a.position_in_queue || 0) ? b : a));
-  setText($('line-info'), t('kiosk.line.waiting', { count: waiting.length, wait: waitText(last.estimated_wait_minutes) }));
+  setText($('line-info'), t('kiosk.line.waiting', { count: waiting.length,
+    wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) }));
 }
 
 // The owner changed the shop's language (/admin): the kiosk follows at once, unless a
@@ -130,7 +136,7 @@ const live = new LiveSocket({
 
 // ------------------------------------------------------------ join
 
-const form = joinForm({ shop: SHOP, onTicket: showTicket, onPending: showPending, onBack: () => reset() });
+const form = joinForm({ shop: SHOP, onTicket: showTicket, onPending: showPending, onBack: () => reset(), kiosk: true });
 
 $('go-join').addEventListener('click', () => { show('s-join'); form.refreshProviders(); $('j-name').focus(); });
 
@@ -238,6 +244,7 @@ function showTicket(entry) {
     $('t-qr').parentElement.hidden = true;
   }
   show('s-ticket');
+  printStarted(entry);
   startCountdown('t-countdown', TICKET_BACK_S);
 }
 
@@ -259,8 +266,17 @@ function paintTicketTexts(entry) {
   // The owner's "tickets only" mode sends no name back (SPEC §16): greet without one.
   const who = firstNameInitial(entry.full_name);
   setText($('t-hello'), who ? t('kiosk.ticket.hello', { name: isolate(who) }) : t('kiosk.ticket.helloNoName'));
+  // Which service, while the shop has a choice of them (as the customer's phone says it).
+  const services = servicesOf(state.queue);
+  const service = services && choosable(services).length ? serviceName(services, entry.service_id) : null;
+  $('t-service').hidden = !service;
+  setText($('t-service'), service ? t('ticket.service', { service: isolate(service) }) : '');
   setText($('t-pos'), entry.position_in_queue ? ordinal(entry.position_in_queue) : '');
-  setText($('t-wait'), waitText(entry.estimated_wait_minutes));
+  setText($('t-wait'), customerWait(entry.estimated_wait_minutes, entry.estimated_wait_range));
+  // A checked-in appointment: what its place in line means for this customer.
+  const placement = placementSentence(entry, state.chosenAppt);
+  $('t-placement').hidden = !placement;
+  setText($('t-placement'), placement);
   setText($('t-called'), entry.status === 'CALLED' ? t('kiosk.ticket.called')
     : entry.status === 'IN_SERVICE' ? t('kiosk.ticket.inService') : '');
   const svg = $('t-qr').querySelector('svg');

@@ -14,6 +14,7 @@ import { mountClock } from "/lib/clock.js";
 import "./actions.js";
 import "./bookings.js";
 import "./reorder.js";
+import "./print.js";
 import { startForShop, onChange, t } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
 

@@ -82,6 +82,7 @@ function moreMenu(kind) {
       h("span", { dataset: { i18n: "staff.menu.service" }, text: t("staff.menu.service") }), transfer));
     items.push(actionButton("staff.menu.priorityOn", "priority", "ghost"));
   }
+  items.push(actionButton("staff.reprint", "reprint", "ghost"));  // paper (staff/print.js)
   if (kind !== "in_service") items.push(actionButton("staff.button.noshow", "noshow", "ghost danger"));
   items.push(actionButton("staff.button.left", "left", "ghost"));
   return h("details", { class: "more" },

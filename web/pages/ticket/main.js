@@ -1,7 +1,9 @@
 // Queue Kiosk — Ticket page (/t/{claim}): the customer's own ticket on their phone.
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
-import { $, setText, waitText, ordinal, toast } from '/lib/ui.js';
+import { $, setText, ordinal, toast } from '/lib/ui.js';
+import { customerWait } from '/lib/waits.js';
+import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { direction, language, onChange, start as startLanguage, supported, t as say, use } from '/lib/i18n.js';
 
@@ -32,7 +34,8 @@ function followLanguage(lang) {
 const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
 const OPEN = new Set(['CHECKED_IN', 'CALLED', 'IN_SERVICE']);
-const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null };
+// services: the shop's, while it has a choice of them (the ticket then says which is its own).
+const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null, services: null };
 
 mountClock($('clock'));
 
@@ -94,10 +97,14 @@ function render(t) {
   if (t.shop_name) { setText($('shop'), t.shop_name); document.title = say('ticket.titleShop', { ticket: t.ticket, shop: t.shop_name }); }
   setText($('code'), t.ticket);
   setText($('name'), isolate(t.full_name || ''));
+  const service = serviceName(state.services, t.service_id);
+  $('service').hidden = !service;
+  setText($('service'), service ? say('ticket.service', { service: isolate(service) }) : '');
   const waiting = t.status === 'CHECKED_IN';
   $('facts').hidden = !waiting;
   setText($('pos'), waiting && t.position_in_queue ? ordinal(t.position_in_queue) : '–');
-  setText($('wait'), waiting ? waitText(t.estimated_wait_minutes, { short: true }) : '–');
+  // A range where the history is thin (SPEC §10), never a figure it cannot back.
+  setText($('wait'), waiting ? customerWait(t.estimated_wait_minutes, t.estimated_wait_range, { short: true }) : '–');
   const ahead = waiting && t.position_in_queue ? t.position_in_queue - 1 : null;
   setText($('ahead'), ahead === null ? '' : ahead === 0 ? say('ticket.aheadNone') : say('ticket.ahead', { count: ahead }));
   $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
@@ -149,12 +156,15 @@ function onQueue(q) {
   document.documentElement.dataset.seq = String(state.lastSeq);
   learnClock(q.timestamp);
   followLanguage(q.language);
+  const known = servicesOf(q);
+  state.services = known && choosable(known).length ? known : null;
   const mine = (q.queue_items || []).find((e) => e.id === state.ticket.id);
   const t = state.ticket;
   // Status or provider changed (or the ticket closed): ask for the ticket itself,
   // which also names the provider. Otherwise the snapshot has all we show.
   if (!mine || mine.status !== t.status || mine.provider_id !== t.provider_id) { fetchTicket(); return; }
-  render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes });
+  render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes,
+    estimated_wait_range: mine.estimated_wait_range, service_id: mine.service_id });
 }
 
 function startLive(shop) {
