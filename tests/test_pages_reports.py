@@ -217,6 +217,7 @@ def test_the_panel_fits_a_phone_and_a_tv(pages, server, size) -> None:
     show_known_days(page)
     page.locator("#rep-charts").scroll_into_view_if_needed()
     shot(page, f"reports-{size}")
+    shot_panel(page, f"reports-{size}-panel")
     fits(page)
     assert pages.problems(page) == {}
 
