@@ -1,12 +1,13 @@
 """Reports (SPEC §13): what a range of days looked like, computed in SQL.
 
-The figures are two aggregate queries (the groupings, the estimates) over the shop's
-tickets whose local day (the day the ticket code was issued, `ticket_day`) falls in
-the range, read through the `queue_entry_report` index, which carries every column a
-report reads, so a 90-day report never touches the table itself. Durations are
-measured between instants (`julianday` honours each stamp's offset), never as text, so
-a day the clocks change still measures right. Percentiles are nearest-rank: the value
-at rank ceil(P/100 × N) among the N tickets that have the duration.
+The figures are four aggregate queries (counts per grouping, the estimates, and the
+percentiles of each duration) over the shop's tickets whose local day (the day the
+ticket code was issued, `ticket_day`) falls in the range, read through the
+`queue_entry_report` index, which carries every column a report reads, so a 90-day
+report never touches the table itself. Durations are measured between instants
+(`julianday` honours each stamp's offset), never as text, so a day the clocks change
+still measures right. Percentiles are nearest-rank: the value at rank ceil(P/100 × N)
+among the N tickets that have the duration.
 
 Functions here run on the read connection (they change nothing); the HTTP layer and
 `kiosk report` only format what they return.
