@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     _data_dir_arg(restore)
 
+    _report_parser(commands)
+
     discover = commands.add_parser("discover", help="list Queue Kiosk appliances on the LAN (mDNS)")
     discover.add_argument(
         "--timeout", type=float, default=3.0, help="seconds to listen for answers (default 3)"
@@ -150,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return restore(args)
     if args.command == "discover":
         return discover(args.timeout)
+    if args.command == "report":
+        return report(args)
     if args.command == "watch":
         from kiosk.appliance.watch import watch
 
@@ -404,3 +408,23 @@ def backup(args: argparse.Namespace) -> int:
         source.close()
     print(f"Backed up {source_path} to {target}")
     return 0
+
+
+def _report_parser(commands) -> None:
+    report = commands.add_parser("report", help="a range of days' totals (and its tickets as CSV)")
+    report.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--shop", type=int, default=1, help="the shop's id (default 1)")
+    report.add_argument("--csv", type=Path, default=None, metavar="FILE", help="write tickets")
+    report.add_argument(
+        "--contact", action="store_true", help="full names and phones in the CSV (the owner's)"
+    )
+    _data_dir_arg(report)
+
+
+def report(args: argparse.Namespace) -> int:
+    """Reads the file beside a running appliance: a WAL reader never blocks its writes."""
+    from kiosk.appliance.report_text import run_report
+
+    config = replace(Config(), data_dir=_data_dir(args))
+    return run_report(config.db_path, args.shop, args.start, args.end, args.csv, args.contact)

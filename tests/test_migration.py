@@ -436,3 +436,31 @@ def test_v10_adds_webhooks_to_a_v9_file(tmp_path: Path) -> None:
     owed = query(path, "SELECT type, state FROM webhook_delivery")
     assert owed and owed[0][0] == "queue_joined", owed
     assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
+
+
+def test_v11_reports_old_tickets_through_the_new_index(tmp_path: Path) -> None:
+    """Step 11 (the reports' covering index) on a v10 file: the tickets kept from before
+    are reported, the report reads them from the index, and the schema is a fresh one's."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 10)
+    assert "queue_entry_report" not in schema_of(path)["queue_entry"]["indexes"]
+    srv = Server(data_dir).start()
+    try:
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        got = staff.get("/api/v1/shops/1/reports?from=2026-01-10&to=2026-01-10")
+        assert got.status == 200, got.body
+        # The v1 fixture's day: Ada still waiting, Grace served.
+        totals = got.body["totals"]
+        assert (totals["tickets"], totals["served"]) == (2, 1)
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    plan = query(
+        path,
+        "EXPLAIN QUERY PLAN SELECT status, called_at, estimated_wait_at_join FROM queue_entry "
+        "WHERE shop_id = 1 AND ticket_day BETWEEN '2026-01-01' AND '2026-03-31'",
+    )
+    assert "COVERING INDEX queue_entry_report" in plan[0][-1]
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))

@@ -9,6 +9,7 @@ from typing import Any
 from kiosk.domain.hours import SCHEDULE_KINDS
 from kiosk.domain.languages import LANGUAGES
 from kiosk.domain.tickets import SOURCES, STATUSES
+from kiosk.http import api_reports
 from kiosk.security.principal import ROLES
 from kiosk.services.relay import SEVERITIES
 from kiosk.services.schedules import TIMEOFF_STATUSES
@@ -449,6 +450,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, Schema | None, int]] = {
         None,
         202,
     ),
+    **api_reports.OPERATIONS,
 }
 
 # Socket endpoints: an upgrade, then a dialect described in docs/sockets.md.

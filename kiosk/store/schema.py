@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -140,6 +140,13 @@ MIGRATIONS: dict[int, list[str]] = {
         'ON "webhook_delivery" ("webhook_id")',
         'CREATE INDEX IF NOT EXISTS "webhook_delivery_state_next_at" '
         'ON "webhook_delivery" ("state", "next_at")',
+    ],
+    # v11: reports (SPEC §13) read a range of a shop's days from one covering index, so a
+    # 90-day report reads no table rows.
+    11: [
+        'CREATE INDEX IF NOT EXISTS "queue_entry_report" ON "queue_entry" ("shop_id", '
+        '"ticket_day", "status", "provider_id", "service_id", "checked_in_at", "called_at", '
+        '"started_at", "completed_at", "estimated_wait_at_join", "close_reason")',
     ],
 }
 
