@@ -11,6 +11,9 @@ import { failed } from "./actions.js";
 
 const RETRY_MS = 30000;
 const mine = new Set(); // entry ids this device asked to reprint
+// Reprints whose outcome arrived before their own answer: "sent to the printer" would
+// then come after "printed" and, on a phone where only the newest toast shows, hide it.
+const settled = new Set();
 let socket = null;
 
 let lastSeq = 0;
@@ -21,6 +24,7 @@ function onPrinterMessage(m) {
   if (Number.isFinite(m.seq)) lastSeq = m.seq;
   const { status, entry_id: id } = m.data;
   const asked = mine.delete(id);
+  if (asked) settled.add(id);
   if (status === "ok" && !asked) return;  // a kiosk's ticket came out: nothing to do
   const key = ["ok", "offline", "paper_out"].includes(status) ? status : "error";
   toast(t(`staff.printer.${key}`), status === "ok" ? "success" : status === "error" ? "error" : "warning",
@@ -57,9 +61,12 @@ document.addEventListener("click", async (ev) => {
   const label = t("staff.reprint");
   button.disabled = true;
   try {
+    settled.delete(id);
     mine.add(id);
     const data = await apiFetch("POST", `/api/v1/queue/${id}/print`, undefined, { label, outbox: false });
-    toast(t("staff.reprint.queued", { ticket: data.ticket || (e ? e.ticket : "") }), "info");
+    if (!settled.delete(id)) {
+      toast(t("staff.reprint.queued", { ticket: data.ticket || (e ? e.ticket : "") }), "info");
+    }
   } catch (err) {
     mine.delete(id);
     if (err && err.code === "conflict") toast(t("staff.printer.none"), "warning");
