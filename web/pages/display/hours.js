@@ -16,6 +16,7 @@ export function paintClosed(q) {
   box.hidden = !words;
   document.documentElement.dataset.closed = words ? words.kind : '';
   if (!words) return;
+  $('next-empty').hidden = true;  // never "walk right in" while the door is shut
   box.dataset.kind = words.kind;
   setText($('closed-heading'), words.heading);
   setText($('closed-reason'), words.line);

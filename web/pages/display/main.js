@@ -152,7 +152,6 @@ function render(q) {
     || String(b.called_at || '').localeCompare(String(a.called_at || '')));
   arrange(desks.length);
   syncList($('serving'), orderDesks(desks), (d) => d.key, makeDesk, updateDesk);
-  paintClosed(q);
 
   syncList($('next'), waiting.slice(0, NEXT_ROWS), (e) => e.id, makeNext, updateNext);
   $('next-empty').hidden = waiting.length > 0;
@@ -165,6 +164,7 @@ function render(q) {
   setText($('wait-line'), !waiting.length ? t('display.wait.none')
     : longest > 0 ? t('display.wait.line', { wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) })
       : t('display.wait.short'));
+  paintClosed(q);
   fitTexts();
 }
 

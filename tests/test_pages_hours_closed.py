@@ -1,0 +1,121 @@
+"""What the customer screens say while self-service joins are shut (SPEC §11, issue 15),
+in real Chromium against a real server whose clock libfaketime holds near Friday
+2026-12-25 12:50 UTC (the shops' zone is UTC):
+
+- a closure's reason ("Closed today: Christmas") and tomorrow's opening;
+- an opening on another weekday ("on Monday at 9:00 AM");
+- the last-join cutoff, before lunch ("right now", again at 2:00 PM) and at the end of
+  the day ("today", again tomorrow);
+- Arabic, right to left, on the phone and the TV.
+
+Waits are conditions with timeouts, never sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import shot
+from tests.kiosk_harness import Server
+from tests.test_opening_hours import fake_clock_server, needs_faketime
+from tests.test_pages_hours_customer import (
+    DAY,
+    WEEKDAYS,
+    make_shop,
+    open_join,
+    open_kiosk,
+    open_tv,
+    texts,
+)
+
+pytest_plugins = ("tests.browser",)
+
+pytestmark = [pytest.mark.timeout(300), needs_faketime]
+
+CHRISTMAS = [{"date": "2026-12-25", "reason": "Christmas"}]
+WORDS = ("#closed-heading", "#closed-reason")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """Friday 2026-12-25, 12:50 UTC and running on: ten minutes before a 13:00 closing."""
+    srv = fake_clock_server(tmp_path_factory.mktemp("kiosk"), "2026-12-25 12:50:00")
+    srv.start()
+    yield srv
+    srv.stop()
+    srv.kill()
+
+
+def test_a_closure_gives_its_reason_and_tomorrows_opening(server, pages):
+    shop = make_shop(
+        server, ("Sam Shears",), opening_hours={d: DAY for d in WEEKDAYS}, closures=CHRISTMAS
+    )
+    said = ["Closed today: Christmas", "Closed — we open tomorrow at 9:00 AM."]
+    kiosk = open_kiosk(pages, shop["id"], "closed")
+    phone = open_join(pages, shop["id"], "closed")
+    tv = open_tv(pages, shop["id"])
+    tv.wait_for_selector("#closed-note:not([hidden])", timeout=5000)
+    assert texts(kiosk, *WORDS) == said
+    assert texts(phone, *WORDS) == said
+    assert texts(tv, *WORDS) == said
+    assert tv.locator("#next-empty").is_hidden()  # never "walk right in" while closed
+    shot(kiosk, "hours-closure-kiosk-tablet")
+    shot(tv, "hours-closure-tv")
+    assert pages.problems(kiosk, phone, tv) == {}
+
+
+def test_an_opening_on_another_day_names_the_weekday(server, pages):
+    shop = make_shop(server, opening_hours={"mon": [["09:00", "17:00"]]})
+    phone = open_join(pages, shop["id"], "closed")
+    assert texts(phone, *WORDS) == ["We're closed", "Closed — we open on Monday at 9:00 AM."]
+    kiosk = open_kiosk(pages, shop["id"], "closed")
+    assert texts(kiosk, *WORDS) == ["We're closed", "Closed — we open on Monday at 9:00 AM."]
+    assert pages.problems(phone, kiosk) == {}
+
+
+def test_the_last_minutes_before_a_closing_take_no_more_check_ins(server, pages):
+    lunch = make_shop(server, ("Sam Shears",), opening_hours={d: DAY for d in WEEKDAYS})
+    kiosk = open_kiosk(pages, lunch["id"], "closed")
+    assert texts(kiosk, *WORDS, "#closed-hint") == [
+        "We're not taking more check-ins right now",
+        "Check-ins open again at 2:00 PM.",
+        "Everyone already in line will still be served.",
+    ]
+    assert kiosk.get_attribute("html", "data-closed") == "cutoff"
+    shot(kiosk, "hours-cutoff-kiosk-tablet")
+
+    evening = make_shop(
+        server, opening_hours={"fri": [["09:00", "13:00"]], "sat": [["10:00", "12:00"]]}
+    )
+    phone = open_join(pages, evening["id"], "closed")
+    tv = open_tv(pages, evening["id"])
+    said = ["We're not taking more check-ins today", "Check-ins open again tomorrow at 10:00 AM."]
+    assert texts(phone, *WORDS) == said
+    tv.wait_for_selector("#closed-note:not([hidden])", timeout=5000)
+    assert texts(tv, *WORDS) == said
+    shot(phone, "hours-cutoff-join-phone")
+    shot(tv, "hours-cutoff-tv")
+    assert pages.problems(kiosk, phone, tv) == {}
+
+
+def test_closed_reads_right_to_left_in_arabic(server, pages):
+    shop = make_shop(
+        server, ("Sam Shears",), opening_hours={d: DAY for d in WEEKDAYS}, closures=CHRISTMAS
+    )
+    phone = open_join(pages, shop["id"], "closed", lang="ar")
+    phone.wait_for_function("() => document.documentElement.dir === 'rtl'", timeout=5000)
+    heading, line = texts(phone, *WORDS)
+    assert heading == "مغلق اليوم: Christmas"
+    assert line.startswith("مغلق — نفتح غدًا الساعة")
+    # The card's coloured edge sits on the right, where an Arabic reader starts.
+    card = phone.locator("#s-closed .closed-card")
+    edge = card.evaluate("c => getComputedStyle(c).borderRightWidth")
+    assert edge == "8px", edge
+    shot(phone, "hours-closure-join-ar-phone")
+    tv = open_tv(pages, shop["id"], lang="ar")
+    tv.wait_for_selector("#closed-note:not([hidden])", timeout=5000)
+    assert tv.text_content("#closed-heading") == "مغلق اليوم: Christmas"
+    shot(tv, "hours-closure-ar-tv")
+    assert pages.problems(phone, tv) == {}
