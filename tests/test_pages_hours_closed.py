@@ -19,7 +19,7 @@ import pytest
 
 from tests.browser import shot
 from tests.kiosk_harness import Server
-from tests.test_opening_hours import fake_clock_server, needs_faketime
+from tests.test_opening_hours import needs_faketime, running_fake_clock
 from tests.test_pages_hours_customer import (
     DAY,
     WEEKDAYS,
@@ -41,11 +41,7 @@ WORDS = ("#closed-heading", "#closed-reason")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     """Friday 2026-12-25, 12:50 UTC and running on: ten minutes before a 13:00 closing."""
-    srv = fake_clock_server(tmp_path_factory.mktemp("kiosk"), "2026-12-25 12:50:00")
-    srv.start()
-    yield srv
-    srv.stop()
-    srv.kill()
+    yield from running_fake_clock(tmp_path_factory.mktemp("kiosk"), "2026-12-25 12:50:00")
 
 
 def test_a_closure_gives_its_reason_and_tomorrows_opening(server, pages):
@@ -119,3 +115,30 @@ def test_closed_reads_right_to_left_in_arabic(server, pages):
     assert tv.text_content("#closed-heading") == "مغلق اليوم: Christmas"
     shot(tv, "hours-closure-ar-tv")
     assert pages.problems(phone, tv) == {}
+
+
+def test_a_closed_kiosk_still_checks_in_an_appointment(server, pages):
+    shop = make_shop(server, ("Dr. Ada",), opening_hours={"mon": [["09:00", "17:00"]]})
+    kiosk = open_kiosk(pages, shop["id"], "closed")
+    assert kiosk.locator("#closed-appt").is_hidden()  # nobody to check in: no button
+    booked = server.client("staff").post(
+        "/api/v1/appointments",
+        {
+            "provider_id": shop["providers"][0]["id"],
+            "date": "2026-12-25",
+            "starts_at": "2026-12-25T15:30:00+00:00",
+            "patient": {"name": "Peter Parker"},
+        },
+    )
+    assert booked.status == 201, booked.body
+    kiosk.wait_for_selector("#closed-appt:not([hidden])", timeout=5000)
+    assert kiosk.text_content("#closed-appt") == "I have an appointment"
+    shot(kiosk, "hours-closed-appointment-kiosk-tablet")
+    kiosk.click("#closed-appt")
+    kiosk.locator("#appt-list button", has_text="Peter P.").click()
+    kiosk.click("#c-yes")
+    kiosk.wait_for_selector("#s-ticket:not([hidden])", timeout=10_000)
+    # Done: back to the closed screen, not to a start screen that would offer a join.
+    kiosk.click("#t-done")
+    kiosk.wait_for_selector("#s-closed:not([hidden])", timeout=5000)
+    assert pages.problems(kiosk) == {}

@@ -14,15 +14,16 @@ Waits are conditions with timeouts, never sleeps.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import Pages, shot
 from tests.kiosk_harness import Server
-from tests.test_opening_hours import fake_clock_server, needs_faketime
+from tests.test_opening_hours import needs_faketime, running_fake_clock
+from tests.test_pages_kiosk_display import new_shop
 
 pytest_plugins = ("tests.browser",)
 
@@ -33,22 +34,13 @@ DAY = [["09:00", "13:00"], ["14:00", "19:00"]]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat")
 # The edge the live tests wait for: set-up (a shop, three screens) must be done before it.
 OPENING_S = 45
-_names = itertools.count(1)
 
 
 def make_shop(server: Server, providers: tuple[str, ...] = (), **fields: Any) -> dict[str, Any]:
-    admin = server.client("admin")
-    made = admin.post(f"{API}/shops", {"name": f"Corner Shop {next(_names)}", "timezone": "UTC"})
-    assert made.status == 201, made.body
-    sid = made.body["id"]
-    if fields:
-        patched = admin.patch(f"{API}/shops/{sid}", fields)
-        assert patched.status == 200, patched.body
-    people = []
-    for name in providers:
-        p = admin.post(f"{API}/shops/{sid}/providers", {"name": name})
-        assert p.status == 201, p.body
-        people.append(p.body)
+    """A shop of the test's own in UTC, with providers and the given hours."""
+    sid, people = new_shop(server, providers)
+    patched = server.client("admin").patch(f"{API}/shops/{sid}", {"timezone": "UTC", **fields})
+    assert patched.status == 200, patched.body
     return {"id": sid, "providers": people}
 
 
@@ -92,17 +84,9 @@ def texts(page, *selectors: str) -> list[str]:
     return [page.text_content(s) for s in selectors]
 
 
-def providers_offered(page) -> list[str]:
-    return page.eval_on_selector_all("#j-providers .prov", "bs => bs.map(b => b.textContent)")
-
-
 def wait_offered(page, names: list[str], timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "want => JSON.stringify([...document.querySelectorAll('#j-providers .prov')]"
-        ".map(b => b.textContent)) === JSON.stringify(want)",
-        arg=names,
-        timeout=timeout,
-    )
+    """The providers the join form offers, in order, become `names`."""
+    expect(page.locator("#j-providers .prov")).to_have_text(names, timeout=timeout)
 
 
 def tiles(page) -> list[tuple[str, str, str]]:
@@ -128,11 +112,7 @@ def names_whole(page) -> bool:
 def server(tmp_path) -> Iterator[Server]:
     """An appliance of this test's own, its clock a minute before Wednesday's opening
     (09:00 UTC) and running on: each live test waits for that very edge."""
-    srv = fake_clock_server(tmp_path / "kiosk", f"2026-12-02 08:59:{60 - OPENING_S:02d}")
-    srv.start()
-    yield srv
-    srv.stop()
-    srv.kill()
+    yield from running_fake_clock(tmp_path / "kiosk", f"2026-12-02 08:59:{60 - OPENING_S:02d}")
 
 
 def test_closed_screens_open_by_themselves_at_the_opening(server, pages):

@@ -14,6 +14,10 @@
 //   onDuty(p)               a provider a customer may choose now (available or serving)
 //   dutyWords(p)            the TV's word for a provider not serving: "Available",
 //                           "On a break until 2:30 PM", "Back at 1:00 PM", "Off today"
+//   drawClosedCard(section) the card of the kiosk's and /join's closed screen (ids
+//                           closed-heading, closed-reason, closed-hint) drawn into section
+//   paintClosedCard({heading, line, hint})   its words
+import { $, h, setText } from './ui.js';
 import { formatDate, formatTime, t } from './i18n.js';
 
 export function joinsClosed(q) {
@@ -73,4 +77,17 @@ export function dutyWords(p) {
   if (!p || !p.state || p.state === 'available' || p.state === 'serving') return t('display.available');
   if (p.state === 'break') return p.until_at ? t('display.duty.breakUntil', { time: formatTime(p.until_at) }) : t('display.duty.break');
   return p.until_at ? t('display.duty.backAt', { time: formatTime(p.until_at) }) : t('display.duty.offToday');
+}
+
+export function drawClosedCard(section) {
+  section.replaceChildren(h('div', { class: 'qk-card closed-card' },
+    h('h2', { id: 'closed-heading' }),
+    h('p', { id: 'closed-reason', class: 'closed-reason' }),
+    h('p', { id: 'closed-hint', class: 'qk-muted' })));
+}
+
+export function paintClosedCard(words) {
+  setText($('closed-heading'), words.heading);
+  setText($('closed-reason'), words.line);
+  setText($('closed-hint'), words.hint);
 }

@@ -9,13 +9,14 @@ import { $, setText } from '/lib/ui.js';
 import { customerWait } from '/lib/waits.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
-import { closedLine, closedWords, joinsClosed } from '/lib/hours.js';
+import { closedLine, closedWords, drawClosedCard, joinsClosed, paintClosedCard } from '/lib/hours.js';
 import { language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
 
 const SHOP = shopId();
 let home = await startForShop(SHOP);
 mountClock($('clock'));
 
+drawClosedCard($('s-closed'));
 const state = { queue: null, lastSeq: -1, refused: null };
 languageSwitch($('languages-row'), { home: () => home });
 
@@ -51,17 +52,12 @@ function paint() {
   document.documentElement.dataset.why = why ? why.kind : '';
   if (!why) return;
   if (why.words) {
-    setText($('closed-heading'), why.words.heading);
-    setText($('closed-reason'), why.words.line);
-    setText($('closed-hint'), why.words.hint);
+    paintClosedCard(why.words);
   } else if (why.kind === 'closed') {
-    setText($('closed-heading'), t('join.closed.heading'));
-    setText($('closed-reason'), closedLine(why.opensAt, q && String(q.timestamp || '').slice(0, 10)));
-    setText($('closed-hint'), t('join.closed.hint'));
+    paintClosedCard({ heading: t('join.closed.heading'), hint: t('join.closed.hint'),
+      line: closedLine(why.opensAt, q && String(q.timestamp || '').slice(0, 10)) });
   } else {
-    setText($('closed-heading'), t('join.off.heading'));
-    setText($('closed-reason'), t('join.off.reason'));
-    setText($('closed-hint'), t('join.off.hint'));
+    paintClosedCard({ heading: t('join.off.heading'), line: t('join.off.reason'), hint: t('join.off.hint') });
   }
 }
 

@@ -11,7 +11,7 @@ import { atLeast, whoAmI } from '/lib/auth.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { isolate, joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
 import { customerWait } from '/lib/waits.js';
-import { closedWords } from '/lib/hours.js';
+import { closedWords, drawClosedCard, paintClosedCard } from '/lib/hours.js';
 import { placementSentence } from './placement.js';
 import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { onChange, startForShop, supported, t, use, language } from '/lib/i18n.js';
@@ -105,15 +105,19 @@ function onQueue(q) {
 // Outside the opening hours, or in the last minutes before a closing, the start screen
 // (and a form being filled in) gives way to "Closed — we open at 9:00 AM"; the server
 // sends a queue body at the opening, and the start screen comes back by itself.
+drawClosedCard($('s-closed'));
+// Appointments are still checked in while joins are shut (SPEC §11 refuses joins only).
+const closedAppt = h('button', { class: 'qk-btn closed-appt', type: 'button', id: 'closed-appt', hidden: true,
+  dataset: { i18n: 'kiosk.start.appointment' }, on: { click: () => $('go-appt').click() } });
+$('s-closed').append(closedAppt);
 const startScreen = () => (closedWords(state.queue) ? 's-closed' : 's-start');
 
 function paintClosed() {
   const words = closedWords(state.queue);
   document.documentElement.dataset.closed = words ? words.kind : '';
   if (words) {
-    setText($('closed-heading'), words.heading);
-    setText($('closed-reason'), words.line);
-    setText($('closed-hint'), words.hint);
+    paintClosedCard(words);
+    setText(closedAppt, t('kiosk.start.appointment'));
     $('s-closed').dataset.kind = words.kind;
   }
   if (words && (current === 's-start' || current === 's-join')) show('s-closed');
@@ -173,6 +177,7 @@ function paintAppointmentChoice() {
   const today = state.queue && state.queue.appointments_today;
   const left = today ? (today.appointments || []).some((a) => OPEN_APPOINTMENT.has(a.status)) : false;
   $('go-appt').hidden = !left;
+  closedAppt.hidden = !left;
   $('choices').classList.toggle('single', !left);
 }
 
