@@ -66,9 +66,20 @@ def test_an_opening_on_another_day_names_the_weekday(server, pages):
     shop = make_shop(server, opening_hours={"mon": [["09:00", "17:00"]]})
     phone = open_join(pages, shop["id"], "closed")
     assert texts(phone, *WORDS) == ["We're closed", "Closed — we open on Monday at 9:00 AM."]
+    # The TV page on a phone (it stacks), and /join on a tablet, say it too.
+    small_tv = pages.open(f"/display?shop={shop['id']}", size="phone")
+    small_tv.wait_for_selector("#closed-note:not([hidden])", timeout=5000)
+    assert texts(small_tv, *WORDS) == texts(phone, *WORDS)
+    box = small_tv.locator("#closed-note").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    shot(small_tv, "hours-weekday-tv-phone")
+    big = pages.open(f"/join?shop={shop['id']}", size="tablet")
+    big.wait_for_selector("#s-closed:not([hidden])", timeout=10_000)
+    assert texts(big, *WORDS) == texts(phone, *WORDS)
+    shot(big, "hours-weekday-join-tablet")
     kiosk = open_kiosk(pages, shop["id"], "closed")
     assert texts(kiosk, *WORDS) == ["We're closed", "Closed — we open on Monday at 9:00 AM."]
-    assert pages.problems(phone, kiosk) == {}
+    assert pages.problems(phone, kiosk, small_tv, big) == {}
 
 
 def test_the_last_minutes_before_a_closing_take_no_more_check_ins(server, pages):
