@@ -27,6 +27,7 @@ from tests.test_pages_hours_customer import (
     open_join,
     open_kiosk,
     open_tv,
+    plan,
     texts,
 )
 
@@ -153,3 +154,30 @@ def test_a_closed_kiosk_still_checks_in_an_appointment(server, pages):
     kiosk.click("#t-done")
     kiosk.wait_for_selector("#s-closed:not([hidden])", timeout=5000)
     assert pages.problems(kiosk) == {}
+
+
+def test_the_ticket_page_says_when_the_provider_asked_for_is_back(server, pages):
+    shop = make_shop(server, ("Sam Shears", "Alex Blade"))
+    sam, alex = shop["providers"]
+    plan(server, shop["id"], sam, "shift", "09:00", "18:00", "2026-12-25")
+    plan(server, shop["id"], sam, "break", "12:00", "14:30", "2026-12-25")
+    staff = server.client("staff")
+
+    def join(name: str, provider: dict) -> dict:
+        body = {"full_name": name, "provider_id": provider["id"]}
+        made = staff.post(f"/api/v1/shops/{shop['id']}/queue", body)
+        assert made.status == 201, made.body
+        return made.body
+
+    # Third and fourth in line: no "you're next" buzz on these phones.
+    join("Al Ready", alex)
+    join("Bo Before", alex)
+    for_sam, for_alex = join("Wanda Wait", sam), join("Cy Later", alex)
+    mine = pages.open(f"/t/{for_sam['claim']}", size="phone")
+    mine.wait_for_selector("#away:not([hidden])", timeout=10_000)
+    assert mine.text_content("#away") == "Sam Shears is on a break until 2:30 PM."
+    shot(mine, "duty-ticket-phone")
+    other = pages.open(f"/t/{for_alex['claim']}", size="phone")
+    other.wait_for_function("() => Number(document.documentElement.dataset.seq) >= 0")
+    assert other.locator("#away").is_hidden()  # Alex is on duty: nothing to say
+    assert pages.problems(mine, other) == {}

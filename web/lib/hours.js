@@ -14,6 +14,8 @@
 //   onDuty(p)               a provider a customer may choose now (available or serving)
 //   dutyWords(p)            the TV's word for a provider not serving: "Available",
 //                           "On a break until 2:30 PM", "Back at 1:00 PM", "Off today"
+//   awayWords(p, name)      a waiting customer's line about the provider they asked for,
+//                           when away: "Sam is on a break until 2:30 PM." ('' when on duty)
 //   drawClosedCard(section) the card of the kiosk's and /join's closed screen (ids
 //                           closed-heading, closed-reason, closed-hint) drawn into section
 //   paintClosedCard({heading, line, hint})   its words
@@ -77,6 +79,13 @@ export function dutyWords(p) {
   if (!p || !p.state || p.state === 'available' || p.state === 'serving') return t('display.available');
   if (p.state === 'break') return p.until_at ? t('display.duty.breakUntil', { time: formatTime(p.until_at) }) : t('display.duty.break');
   return p.until_at ? t('display.duty.backAt', { time: formatTime(p.until_at) }) : t('display.duty.offToday');
+}
+
+export function awayWords(p, name) {
+  if (!p || onDuty(p)) return '';
+  const time = p.until_at ? formatTime(p.until_at) : '';
+  if (p.state === 'break') return t(time ? 'ticket.away.break' : 'ticket.away.breakNoTime', { provider: name, time });
+  return t(time ? 'ticket.away.backAt' : 'ticket.away.offToday', { provider: name, time });
 }
 
 export function drawClosedCard(section) {
