@@ -181,3 +181,24 @@ def test_the_ticket_page_says_when_the_provider_asked_for_is_back(server, pages)
     other.wait_for_function("() => Number(document.documentElement.dataset.seq) >= 0")
     assert other.locator("#away").is_hidden()  # Alex is on duty: nothing to say
     assert pages.problems(mine, other) == {}
+
+
+def test_a_kiosk_mid_form_when_joins_shut_drops_the_form_and_the_visit_language(server, pages):
+    shop = make_shop(server, ("Sam Shears",))  # no hours yet: open
+    kiosk = open_kiosk(pages, shop["id"], "start")
+    kiosk.click('#languages .lang[data-lang="es"]')
+    kiosk.wait_for_function("() => document.documentElement.lang === 'es'", timeout=5000)
+    kiosk.click("#go-join")
+    kiosk.fill("#j-name", "Half Filled")
+    # The owner sets hours that shut today's check-ins (the shop closes at 13:00).
+    admin = server.client("admin")
+    hours = {"opening_hours": {"fri": [["09:00", "13:00"]], "mon": [["09:00", "13:00"]]}}
+    assert admin.patch(f"/api/v1/shops/{shop['id']}", hours).status == 200
+    kiosk.wait_for_selector("#s-closed:not([hidden])", timeout=5000)
+    kiosk.wait_for_function("() => document.documentElement.lang === 'en'", timeout=5000)
+    assert texts(kiosk, *WORDS) == [
+        "We're not taking more check-ins today",
+        "Check-ins open again on Monday at 9:00 AM.",
+    ]
+    assert kiosk.input_value("#j-name") == ""
+    assert pages.problems(kiosk) == {}

@@ -120,7 +120,8 @@ function paintClosed() {
     setText(closedAppt, t('kiosk.start.appointment'));
     $('s-closed').dataset.kind = words.kind;
   }
-  if (words && (current === 's-start' || current === 's-join')) show('s-closed');
+  // A half-filled form is dropped, and the next customer starts in the shop's language.
+  if (words && (current === 's-start' || current === 's-join')) reset();
   else if (!words && current === 's-closed') show('s-start');
 }
 
