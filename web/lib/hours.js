@@ -67,7 +67,7 @@ export function closedWords(q) {
     };
   }
   const heading = hours.closure == null ? t('join.closed.heading')
-    : hours.closure ? t('closed.closure', { reason: hours.closure }) : t('staff.open.closedToday');
+    : hours.closure ? t('closed.closure', { reason: hours.closure }) : t('closed.today');
   return { kind: 'closed', heading, line: closedLine(hours.opens_at, today), hint: t('join.closed.hint') };
 }
 
