@@ -10,6 +10,7 @@ moment, and the opening is waited for, with a timeout, on a real socket.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,16 @@ def fake_clock_server(data_dir: Path, start_utc: str) -> Server:
     moves a screen at an opening must be the opening itself."""
     env = {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"@{start_utc}", "TZ": "UTC"}
     return Server(data_dir, extra_args=("--refresh", "3600"), env=env)
+
+
+def running_fake_clock(data_dir: Path, start_utc: str) -> Iterator[Server]:
+    """A fixture's body: a fake-clock server, started, stopped (exit 0 or killed) after."""
+    srv = fake_clock_server(data_dir, start_utc).start()
+    try:
+        yield srv
+        srv.stop()
+    finally:
+        srv.kill()
 
 
 def berlin_shop(admin: Client, name: str, **fields: Any) -> int:

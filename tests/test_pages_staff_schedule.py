@@ -20,7 +20,7 @@ import pytest
 
 from tests.browser import shot
 from tests.kiosk_harness import Server, wait_until
-from tests.test_opening_hours import fake_clock_server, needs_faketime
+from tests.test_opening_hours import needs_faketime, running_fake_clock
 from tests.test_pages_staff_monitor import Shop, new_shop, open_staff
 
 pytest_plugins = ("tests.browser",)
@@ -34,11 +34,7 @@ TOMORROW = "2026-12-03"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     """This module's appliance, its clock at Wednesday 10:00 UTC (and running on)."""
-    srv = fake_clock_server(tmp_path_factory.mktemp("kiosk"), "2026-12-02 10:00:00")
-    srv.start()
-    yield srv
-    srv.stop()
-    srv.kill()
+    yield from running_fake_clock(tmp_path_factory.mktemp("kiosk"), "2026-12-02 10:00:00")
 
 
 def plan(shop: Shop, provider: dict, kind: str, start: str, end: str, day: str = TODAY) -> dict:

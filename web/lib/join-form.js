@@ -5,7 +5,8 @@
 //
 //   const form = joinForm({ shop, onTicket(entry), onPending(id, name), outbox, onRefused(err), onBack, kiosk })
 //     form.refreshProviders()  form.reset()  form.repaint()  form.submit(call, button, errorId, name)
-//     form.follow(queueBody)   the shop's services (asked for when there is more than one, SPEC §10)
+//     form.follow(queueBody)   the shop's services (asked for when there is more than one, SPEC §10),
+//                              who is on duty now (only they are offered, SPEC §11)
 //                              and, on a paired kiosk (`kiosk: true`), whether the owner lets
 //                              a customer ask for priority (`priority_at_kiosk`)
 //   languageSwitch(row, { home() })  -> { reset() }   the row of language buttons; a pick lasts one visit
@@ -16,7 +17,9 @@ import { apiFetch } from './api.js';
 import { $, h, setText, syncList } from './ui.js';
 import { loadProviders } from './providers.js';
 import { choosable, offers, servicesOf } from './services.js';
-import { LANGUAGES, direction, formatTime, language, onChange, t, translate, use } from './i18n.js';
+import { closedLine, onDuty } from './hours.js';
+import { serverWallClock } from './clock.js';
+import { LANGUAGES, direction, language, onChange, t, translate, use } from './i18n.js';
 
 // A name or a provider in a right-to-left page is isolated (U+2068 … U+2069), so that
 // "John D." keeps its full stop at its end and never pulls the sentence around it.
@@ -63,8 +66,8 @@ export function friendlyError(err) {
   if (err.status === 429) return t('kiosk.error.tooMany');
   if (err.status === 401 || err.status === 403) return t('kiosk.error.off');
   if (err.status === 409 && err.code === 'closed') {
-    const opens = err.details && err.details.opens_at;
-    return opens ? t('join.closed.opensAt', { time: formatTime(opens) }) : t('join.closed.text');
+    const now = serverWallClock();
+    return closedLine(err.details && err.details.opens_at, now ? now.slice(0, 10) : null);
   }
   if (err.status === 409) return t('kiosk.error.already');
   if (err.status === 422) {
@@ -113,7 +116,9 @@ function drawForm(section, onBack) {
 export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox = true, onBack = null, kiosk = false }) {
   drawForm($('s-join'), onBack);
   // services: the list to ask from ([] = no question); service: the customer's pick.
-  const state = { providers: [], chosen: null, busy: false, services: [], service: null, priorityAllowed: false };
+  // duty: id -> the provider as the last queue body says it (its `state` now, SPEC §11).
+  const state = { providers: [], chosen: null, busy: false, services: [], service: null, priorityAllowed: false,
+    duty: new Map() };
   const says = {};  // error line id -> how to say it, so a language switch redraws it
 
   function showError(id, say) {
@@ -123,9 +128,11 @@ export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox =
 
   const chosenService = () => state.services.find((s) => s.id === state.service) || null;
 
-  // Only who does the chosen service is offered (SPEC §10), as the server decides it.
+  // Only who does the chosen service is offered (SPEC §10), as the server decides it,
+  // and only who is on duty now (SPEC §11): not on a break, not off today.
   function offering() {
-    const active = state.providers.filter((p) => p.active !== false);
+    const active = state.providers.filter((p) => p.active !== false
+      && (!state.duty.size || onDuty(state.duty.get(p.id) || { state: 'off' })));
     const byId = new Map(active.map((p) => [p.id, p]));
     const service = chosenService();
     return active.filter((p) => offers(service, p.id, byId));
@@ -156,6 +163,9 @@ export function joinForm({ shop, onTicket, onPending, onRefused = null, outbox =
     if (known) state.services = choosable(known);
     if (!state.services.some((s) => s.id === state.service)) state.service = null;
     state.priorityAllowed = kiosk && !!(body && body.display && body.display.priority_at_kiosk === true);
+    if (body && Array.isArray(body.providers)) state.duty = new Map(body.providers.map((p) => [p.id, p]));
+    // A break began: the customer's pick goes back to "anyone".
+    if (state.chosen !== null && !offering().some((p) => p.id === state.chosen)) state.chosen = null;
     renderServices();
     renderProviders();
   }

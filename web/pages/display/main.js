@@ -7,6 +7,7 @@ import { customerWait } from '/lib/waits.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { followSelfCheckIn, loadJoinCode, paintJoinCode } from './join-code.js';
 import { arrange, fitTexts } from './layout.js';
+import { orderDesks, paintClosed, paintDuty } from './hours.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial } from '/lib/ui.js';
 import {
   LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use, useKind,
@@ -94,7 +95,7 @@ function updateDesk(node, desk) {
   node.classList.toggle('busy', busy.length > 0);
   node.classList.toggle('calling', busy.some((e) => e.status === 'CALLED'));
   node.children[2].hidden = busy.length > 0;
-  setText(node.children[2], t('display.available'));
+  paintDuty(node, desk);
   syncList(node.children[1], busy.slice(0, 3), (e) => e.id, makeServe,
     (n, e) => updateServe(n, e, busy.length > 1 && e.status !== 'CALLED'));
 }
@@ -130,7 +131,7 @@ function render(q) {
   const byProvider = new Map();
   for (const p of state.providers.values()) {
     if (!p.active) continue;  // a deactivated provider's tile goes; their busy chair below stays
-    const d = { key: `p${p.id}`, name: p.name, entries: [] };
+    const d = { key: `p${p.id}`, name: p.name, entries: [], provider: p };
     desks.push(d); byProvider.set(p.id, d);
   }
   let front = null;
@@ -150,7 +151,7 @@ function render(q) {
   for (const d of desks) d.entries.sort((a, b) => (a.status === 'CALLED' ? 0 : 1) - (b.status === 'CALLED' ? 0 : 1)
     || String(b.called_at || '').localeCompare(String(a.called_at || '')));
   arrange(desks.length);
-  syncList($('serving'), desks, (d) => d.key, makeDesk, updateDesk);
+  syncList($('serving'), orderDesks(desks), (d) => d.key, makeDesk, updateDesk);
 
   syncList($('next'), waiting.slice(0, NEXT_ROWS), (e) => e.id, makeNext, updateNext);
   $('next-empty').hidden = waiting.length > 0;
@@ -163,6 +164,7 @@ function render(q) {
   setText($('wait-line'), !waiting.length ? t('display.wait.none')
     : longest > 0 ? t('display.wait.line', { wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) })
       : t('display.wait.short'));
+  paintClosed(q);
   fitTexts();
 }
 

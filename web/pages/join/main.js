@@ -1,19 +1,22 @@
 // Queue Kiosk — /join: the customer's own phone (the QR poster at the door, the QR on the
 // TV and on an unpaired /kiosk). Join -> the customer's ticket page /t/{claim} (SPEC §9).
-// When joining from a phone is not possible (self check-in off; later: the shop closed,
-// SPEC §11) it says so, with the reason, before any form is shown.
+// When joining from a phone is not possible (self check-in off, the shop closed or past
+// its last-join cutoff, SPEC §11) it says so, with the reason, before any form is shown,
+// and shows the form again by itself at the opening (the server sends a queue body then).
 import { LiveSocket } from '/lib/live.js';
 import { shopId } from '/lib/api.js';
 import { $, setText } from '/lib/ui.js';
 import { customerWait } from '/lib/waits.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
-import { formatTime, language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
+import { closedLine, closedWords, drawClosedCard, joinsClosed, paintClosedCard } from '/lib/hours.js';
+import { language, onChange, startForShop, supported, t, use } from '/lib/i18n.js';
 
 const SHOP = shopId();
 let home = await startForShop(SHOP);
 mountClock($('clock'));
 
+drawClosedCard($('s-closed'));
 const state = { queue: null, lastSeq: -1, refused: null };
 languageSwitch($('languages-row'), { home: () => home });
 
@@ -23,9 +26,8 @@ function whyNot() {
   if (state.refused) return state.refused;
   const q = state.queue;
   if (!q) return null;
-  // Hook for opening hours (SPEC §11, a later issue): a queue body that says the shop
-  // is closed (`open: false`, with `opens_at`) is shown like the server's 409 `closed`.
-  if (q.open === false) return { kind: 'closed', opensAt: q.opens_at || null };
+  const closed = closedWords(q);
+  if (closed) return { kind: closed.kind, words: closed };
   if (q.display && q.display.self_checkin === false) return { kind: 'off' };
   return null;
 }
@@ -49,14 +51,13 @@ function paint() {
   document.documentElement.dataset.screen = screen.slice(2);
   document.documentElement.dataset.why = why ? why.kind : '';
   if (!why) return;
-  if (why.kind === 'closed') {
-    setText($('closed-heading'), t('join.closed.heading'));
-    setText($('closed-reason'), why.opensAt ? t('join.closed.opensAt', { time: formatTime(why.opensAt) }) : t('join.closed.text'));
-    setText($('closed-hint'), t('join.closed.hint'));
+  if (why.words) {
+    paintClosedCard(why.words);
+  } else if (why.kind === 'closed') {
+    paintClosedCard({ heading: t('join.closed.heading'), hint: t('join.closed.hint'),
+      line: closedLine(why.opensAt, q && String(q.timestamp || '').slice(0, 10)) });
   } else {
-    setText($('closed-heading'), t('join.off.heading'));
-    setText($('closed-reason'), t('join.off.reason'));
-    setText($('closed-hint'), t('join.off.hint'));
+    paintClosedCard({ heading: t('join.off.heading'), line: t('join.off.reason'), hint: t('join.off.hint') });
   }
 }
 
@@ -67,6 +68,8 @@ function onQueue(q) {
     if (q.seq > state.lastSeq) state.refused = null;
     state.lastSeq = q.seq;
   }
+  // The opening itself writes nothing (the same seq comes again): the body's hours say it.
+  if (state.refused && state.refused.kind === 'closed' && q.hours && !joinsClosed(q)) state.refused = null;
   state.queue = q;
   learnClock(q.timestamp);
   document.documentElement.dataset.seq = String(state.lastSeq);

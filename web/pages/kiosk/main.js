@@ -11,6 +11,7 @@ import { atLeast, whoAmI } from '/lib/auth.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { isolate, joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
 import { customerWait } from '/lib/waits.js';
+import { closedWords, drawClosedCard, paintClosedCard } from '/lib/hours.js';
 import { placementSentence } from './placement.js';
 import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { onChange, startForShop, supported, t, use, language } from '/lib/i18n.js';
@@ -51,7 +52,7 @@ function show(id) {
 
 function armIdle() {
   clearTimeout(idleTimer);
-  if (['s-pair', 's-start', 's-ticket', 's-pending'].includes(current)) return;
+  if (['s-pair', 's-start', 's-closed', 's-ticket', 's-pending'].includes(current)) return;
   idleTimer = setTimeout(reset, IDLE_BACK_S * 1000);
 }
 
@@ -75,7 +76,7 @@ function reset() {
   $('appt-filter').value = '';
   state.ticket = null; state.pendingId = null; state.chosenAppt = null;
   clear($('t-qr'));
-  show('s-start');
+  show(startScreen());
   languages.reset();
 }
 
@@ -95,7 +96,33 @@ function onQueue(q) {
   form.follow(q);
   paintLine();
   paintAppointmentChoice();
+  paintClosed();
   if (state.ticket) refreshTicketFromQueue();
+}
+
+// ------------------------------------------------------------ closed (SPEC §11)
+
+// Outside the opening hours, or in the last minutes before a closing, the start screen
+// (and a form being filled in) gives way to "Closed — we open at 9:00 AM"; the server
+// sends a queue body at the opening, and the start screen comes back by itself.
+drawClosedCard($('s-closed'));
+// Appointments are still checked in while joins are shut (SPEC §11 refuses joins only).
+const closedAppt = h('button', { class: 'qk-btn closed-appt', type: 'button', id: 'closed-appt', hidden: true,
+  dataset: { i18n: 'kiosk.start.appointment' }, on: { click: () => $('go-appt').click() } });
+$('s-closed').append(closedAppt);
+const startScreen = () => (closedWords(state.queue) ? 's-closed' : 's-start');
+
+function paintClosed() {
+  const words = closedWords(state.queue);
+  document.documentElement.dataset.closed = words ? words.kind : '';
+  if (words) {
+    paintClosedCard(words);
+    setText(closedAppt, t('kiosk.start.appointment'));
+    $('s-closed').dataset.kind = words.kind;
+  }
+  // A half-filled form is dropped, and the next customer starts in the shop's language.
+  if (words && (current === 's-start' || current === 's-join')) reset();
+  else if (!words && current === 's-closed') show('s-start');
 }
 
 function paintLine() {
@@ -121,6 +148,7 @@ const languages = languageSwitch($('languages-row'), { home: () => home });
 
 onChange(() => {
   paintLine();
+  paintClosed();
   if (current === 's-appt' || current === 's-confirm') renderAppointments();
   if (current === 's-confirm' && state.chosenAppt) paintConfirm(state.chosenAppt);
   if (state.ticket && current === 's-ticket') paintTicketTexts(state.ticket);
@@ -150,6 +178,7 @@ function paintAppointmentChoice() {
   const today = state.queue && state.queue.appointments_today;
   const left = today ? (today.appointments || []).some((a) => OPEN_APPOINTMENT.has(a.status)) : false;
   $('go-appt').hidden = !left;
+  closedAppt.hidden = !left;
   $('choices').classList.toggle('single', !left);
 }
 
@@ -398,7 +427,7 @@ async function whoIsThis() {
 function becomeKiosk() {
   document.documentElement.dataset.paired = 'yes';
   form.refreshProviders();
-  show('s-start');
+  show(startScreen());
 }
 
 const me = await whoIsThis();

@@ -1,7 +1,8 @@
 // Queue Kiosk — Ticket page (/t/{claim}): the customer's own ticket on their phone.
 import { LiveSocket } from '/lib/live.js';
 import { apiFetch, ApiError } from '/lib/api.js';
-import { $, setText, ordinal, toast } from '/lib/ui.js';
+import { $, h, setText, ordinal, toast } from '/lib/ui.js';
+import { awayWords } from '/lib/hours.js';
 import { customerWait } from '/lib/waits.js';
 import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { learnClock, mountClock } from '/lib/clock.js';
@@ -35,7 +36,10 @@ const claim = decodeURIComponent(location.pathname.split('/').filter(Boolean).po
 const TICKET_URL = `/api/v1/tickets/${encodeURIComponent(claim)}`;
 const OPEN = new Set(['CHECKED_IN', 'CALLED', 'IN_SERVICE']);
 // services: the shop's, while it has a choice of them (the ticket then says which is its own).
-const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null, services: null };
+const state = { ticket: null, live: null, lastSeq: -1, buzzed: new Set(), fetching: null, services: null,
+  duty: new Map() };  // duty: provider id -> the provider as the last queue body says it (SPEC §11)
+const away = h('p', { id: 'away', class: 'qk-muted', hidden: true });
+$('ahead').after(away);
 
 mountClock($('clock'));
 
@@ -107,6 +111,11 @@ function render(t) {
   setText($('wait'), waiting ? customerWait(t.estimated_wait_minutes, t.estimated_wait_range, { short: true }) : '–');
   const ahead = waiting && t.position_in_queue ? t.position_in_queue - 1 : null;
   setText($('ahead'), ahead === null ? '' : ahead === 0 ? say('ticket.aheadNone') : say('ticket.ahead', { count: ahead }));
+  // The provider this customer asked for is on a break or off (SPEC §11): say until when.
+  const asked = waiting && t.provider_id != null ? state.duty.get(t.provider_id) : null;
+  const awayLine = asked ? awayWords(asked, isolate(t.provider_name || asked.name)) : '';
+  away.hidden = !awayLine;
+  setText(away, awayLine);
   $('leave').hidden = !OPEN.has(t.status) || t.status === 'IN_SERVICE';
 
   const alert = $('alert');
@@ -156,6 +165,7 @@ function onQueue(q) {
   document.documentElement.dataset.seq = String(state.lastSeq);
   learnClock(q.timestamp);
   followLanguage(q.language);
+  if (Array.isArray(q.providers)) state.duty = new Map(q.providers.map((p) => [p.id, p]));
   const known = servicesOf(q);
   state.services = known && choosable(known).length ? known : null;
   const mine = (q.queue_items || []).find((e) => e.id === state.ticket.id);
