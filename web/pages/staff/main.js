@@ -14,7 +14,7 @@ import { mountClock } from "/lib/clock.js";
 import "./actions.js";
 import "./bookings.js";
 import "./reorder.js";
-import "./print.js";
+import { joinPrinterRoom, onPrinterMessage } from "./print.js";
 import { joinWeekRooms, loadWeek, onWeekMessage } from "./week.js";
 import { startForShop, onChange, t } from "/lib/i18n.js";
 import { shopId as languageShop } from "/lib/api.js";
@@ -70,10 +70,12 @@ export async function start() {
     poll: { url: `/api/v1/shops/${SHOP}/queue`, everyMs: 5000, onData: apply },
   }).start();
   // Notifications (seed 003 rooms): everything sent to everyone, or to this device's user.
-  // Also who works when (week.js): the rooms `schedules` and `timeoff`, live.
+  // Also who works when (week.js): the rooms `schedules` and `timeoff`, live; and the
+  // printer's news (print.js): the room `printer`.
   S.rooms = new LiveSocket({ url: "/ws/connect", indicator: false,
-    onMessage: (msg) => { onNotification(msg); onWeekMessage(msg); },
-    onOpen: joinWeekRooms, onResync: loadWeek }).start();
+    onMessage: (msg) => { onNotification(msg); onWeekMessage(msg); onPrinterMessage(msg); },
+    onOpen: (live, how) => { joinWeekRooms(live, how); joinPrinterRoom(live); },
+    onResync: loadWeek }).start();
   // Keep "here 12 min" and "called 3 min ago" fresh between updates.
   setInterval(() => { if (!S.drag && !S.saving) render(); }, 30000);
 }

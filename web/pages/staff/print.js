@@ -1,10 +1,10 @@
 // Queue Kiosk — Staff page: paper tickets (SPEC §12). "Print ticket again" in a ticket's ⋯ menu
-// (POST /api/v1/queue/{id}/print), and the printer's news from the `printer` room as toasts:
-// every failure (offline, out of paper, not printed), and "printed" for this device's reprints.
+// (POST /api/v1/queue/{id}/print), and the printer's news from the `printer` room (on the
+// page's one rooms socket, main.js) as toasts: every failure (offline, out of paper, not
+// printed), and "printed" for this device's reprints.
 // With no printer set up the menu item is hidden (html[data-printer="none"], staff.css).
 import { apiFetch } from "/lib/api.js";
 import { toast } from "/lib/ui.js";
-import { LiveSocket } from "/lib/live.js";
 import { t } from "/lib/i18n.js";
 import { S } from "./state.js";
 import { failed } from "./actions.js";
@@ -14,11 +14,13 @@ const mine = new Set(); // entry ids this device asked to reprint
 // Reprints whose outcome arrived before their own answer: "sent to the printer" would
 // then come after "printed" and, on a phone where only the newest toast shows, hide it.
 const settled = new Set();
-let socket = null;
-
 let lastSeq = 0;
 
-function onPrinterMessage(m) {
+export function joinPrinterRoom(live) {
+  live.send({ command: "join_room", room: "printer" });
+}
+
+export function onPrinterMessage(m) {
   if (!m || m.type !== "printer_status" || !m.data) return;
   if (Number.isFinite(m.seq) && m.seq <= lastSeq) return;  // a replay after a reconnect
   if (Number.isFinite(m.seq)) lastSeq = m.seq;
@@ -40,13 +42,6 @@ async function watchPrinter() {
     return;
   }
   document.documentElement.dataset.printer = state.kind;
-  if (socket) return;
-  socket = new LiveSocket({
-    url: "/ws/connect",
-    indicator: false,
-    onOpen: (live) => live.send({ command: "join_room", room: "printer" }),
-    onMessage: onPrinterMessage,
-  }).start();
 }
 watchPrinter();
 
