@@ -157,6 +157,46 @@ async def test_writes_committed_under_a_rounds_read_keep_seq_order(inprocess_app
         reads.restore()
 
 
+async def test_one_socket_in_several_rooms_gets_their_events_in_seq_order(inprocess_app: Kiosk):
+    """A staff screen listens in its queue's room and in others (printer, schedules) on
+    one socket, and resumes from the highest seq it saw. A join's round waits on its
+    queue read while a later event in another room needs no read: were that one sent
+    first and the Wi-Fi dropped before the join's round, the resume would skip the join.
+    Each room has its own round, so the socket must wait for the earlier one."""
+    kiosk = inprocess_app
+    shop = await new_shop(kiosk)
+    sid = shop["id"]
+    rooms = await kiosk.ws("/ws/connect")
+    for room in (f"queue:{sid}", "printer-elsewhere"):
+        await rooms.send({"command": "join_room", "room": room})
+        await rooms.expect("room_joined", room=room)
+    reads = HeldReads(kiosk.hub, before=True)
+    try:
+        joined = await join(kiosk, sid, "Early Bird")
+        await reads.held(1)  # the queue room's round, before its read
+        kiosk.hub.rounds._read = reads.real  # every later round reads at once
+        later = await relay(kiosk, "printer_status", room="printer-elsewhere", data={})
+        assert later["seq"] > joined["seq"]
+        # The other room's round is done at once; only then may the join's go on.
+        await eventually(
+            lambda: "printer-elsewhere" not in kiosk.hub.rounds._feeds, what="the other round"
+        )
+        reads.restore()
+        got = await rooms.until(lambda m: m.get("seq") == joined["seq"], what="the join")
+    finally:
+        reads.restore()
+    await rooms.send({"command": "ping"})
+    got += await rooms.until(lambda m: m["type"] == "pong", what="pong")
+    sent = [(m["type"], m["seq"]) for m in got if isinstance(m.get("seq"), int)]
+    # The queue's view is read after the later event, so it is labelled with its seq;
+    # it must not go before that event either, or a resume from its seq would skip it.
+    assert sent == [
+        ("new_entry", joined["seq"]),
+        ("printer_status", later["seq"]),
+        ("queue_update", later["seq"]),
+    ], sent
+
+
 # ---------------------------------------------------------------- one render per audience
 
 

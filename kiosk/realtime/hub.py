@@ -54,6 +54,7 @@ class Hub:
     def detach(self, conn: Conn) -> None:
         for group in self.registry.detach(conn):
             self.rounds.forget(group)
+        self.rounds.order.forget(conn)
         self.outboxes.discard(conn)
 
     def subscribe(self, conn: Conn, group: Group) -> None:

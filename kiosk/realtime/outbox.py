@@ -54,6 +54,10 @@ class Outboxes:
             return
         self._enqueue(conn, message)
 
+    def give_up(self, conn: Conn) -> None:
+        """An event socket that cannot be kept in step: closed (1013), it resumes."""
+        self._give_up(conn)
+
     @staticmethod
     def _newer(conn: Conn, message: Message) -> bool:
         """Does the message move its key forward for this socket? Records it if so.

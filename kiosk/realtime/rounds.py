@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from kiosk.domain.errors import NotFound
 from kiosk.realtime.conn import Group
 from kiosk.realtime.frames import Message
+from kiosk.realtime.ordering import SeqOrder
 from kiosk.realtime.outbox import Outboxes
 from kiosk.realtime.registry import Registry
 from kiosk.store.eventlog import Event
@@ -108,6 +109,7 @@ class Rounds:
         self.last_seq = 0
         self._initial: dict[Group, tuple[int, list[Message]]] = {}
         self._initial_pending: dict[Group, asyncio.Task] = {}
+        self.order = SeqOrder(self._first_unhanded, outboxes.deliver, outboxes.give_up)
 
     def publish(self, events: list[Event]) -> None:
         """Called on the event loop with each committed batch, in seq order."""
@@ -136,6 +138,11 @@ class Rounds:
         ]
         return min(waiting) - 1 if waiting else self.last_seq
 
+    def _first_unhanded(self, topic: str) -> int | None:
+        feed = self._feeds.get(topic)
+        events = feed and (feed.current or feed.pending)
+        return events[0].seq if events else None
+
     def _feed(self, topic: str) -> _Feed:
         feed = self._feeds.get(topic)
         if feed is None:
@@ -152,11 +159,14 @@ class Rounds:
                 feed.current = events
                 await self._round(topic, feed, events, periodic)
                 feed.current = []
+                self.order.release()
         except Exception:
             log.exception("feed for %s failed", topic)
         finally:
             feed.task = None
-            feed.current = []
+            if feed.current:
+                feed.current = []
+                self.order.release()
             if feed.pending or feed.periodic:  # arrived during the last await
                 self._feed(topic)
             elif self._feeds.get(topic) is feed:
@@ -196,7 +206,7 @@ class Rounds:
                 continue
             for message in self.render(group, events, reads, mode):
                 for conn in list(members):
-                    self._outboxes.deliver(conn, message)
+                    self.order.deliver(conn, message, topic)
 
     @staticmethod
     def _take(feed: _Feed, seen: int | None) -> list[Event]:
