@@ -151,6 +151,21 @@ async def test_a_retried_join_prints_once(server, listen) -> None:
         await ok(server, "POST", f"{API}/queue/{first.body['id']}/print", status=202)
         printer.wait_for_jobs(2)
         assert printer.connections == 2  # the join's ticket and the reprint, no third
+        # A staff reprint retried with its key: the first answer again, no second paper.
+        staff = server.client("staff")
+        reprint = f"{API}/queue/{first.body['id']}/print"
+        key = {"Idempotency-Key": "reprint-once-1"}
+        once = await asyncio.to_thread(staff.request, "POST", reprint, headers=key)
+        twice = await asyncio.to_thread(staff.request, "POST", reprint, headers=key)
+        assert once.status == twice.status == 202, (once.raw, twice.raw)
+        assert twice.headers.get("idempotent-replayed") == "true"
+        assert twice.body["ticket"] == once.body["ticket"] == first.body["ticket"]
+        # The printer takes jobs in turn: another ticket's reprint asked for after the
+        # retry is the fourth job only if the retry printed nothing.
+        marker = await ok(server, "POST", f"{API}/shops/{sid}/queue", {"full_name": "Mark Er"})
+        await ok(server, "POST", f"{API}/queue/{marker['id']}/print", status=202)
+        jobs = printer.wait_for_jobs(4)
+        assert marker["ticket"] in jobs[3].ticket().lines
 
 
 async def test_reprint_has_no_qr_and_refuses_what_it_cannot_print(server, listen) -> None:

@@ -29,13 +29,15 @@ _ERRORS = {
 
 # Writes that answer without the Idempotency-Key machinery (http/requests.py write):
 # sign-in and accounts, where a retry is harmless or must be refused anyway (a PIN
-# guess, a token shown once), devices and pairing, and settings (a PATCH of values).
+# guess, a token shown once), devices and pairing, settings (a PATCH of values), and
+# the owner's test ticket (answered with how it printed, the owner at the printer).
 _ONCE_BY_NATURE = (
     "/api/v1/auth/",
     "/api/v1/staff",
     "/api/v1/tokens",
     "/api/v1/pairing",
     "/api/v1/settings",
+    "/api/v1/printer/test",
 )
 
 

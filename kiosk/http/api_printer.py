@@ -22,7 +22,7 @@ from kiosk.domain.clock import iso_utc, utcnow
 from kiosk.domain.errors import Conflict
 from kiosk.http.api_devices import public_base
 from kiosk.http.pages import web_root
-from kiosk.http.requests import ctx_of, json_response, path_id, principal_of, read
+from kiosk.http.requests import ctx_of, json_response, path_id, principal_of, read, write
 from kiosk.keys import CONFIG, DB, PRINTER, RUNTIME
 from kiosk.security.principal import require
 from kiosk.services import printing
@@ -167,9 +167,13 @@ async def reprint(request: web.Request) -> web.Response:
     require(principal, "staff")
     entry_id = path_id(request, "entry_id")
     _configured(request)
-    facts = await read(request, printing.ticket_facts, entry_id, None)
-    request.app[PRINTER].spawn(_print_and_tell(request.app, ctx_of(request), facts, None))
-    return json_response({"entry_id": entry_id, "ticket": facts.ticket, "print": QUEUED}, 202)
+    # Once per Idempotency-Key: a staff tablet that retries after a timeout gets the
+    # first answer, and the customer one paper ticket.
+    answer = await write(request, printing.reprint_answer, entry_id, status=202)
+    if answer.status == 202 and "Idempotent-Replayed" not in answer.headers:
+        facts = await read(request, printing.ticket_facts, entry_id, None)
+        request.app[PRINTER].spawn(_print_and_tell(request.app, ctx_of(request), facts, None))
+    return answer
 
 
 async def printer_ctx(app: web.Application):

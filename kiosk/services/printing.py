@@ -60,6 +60,14 @@ def ticket_facts(entry_id: int, url: str | None) -> TicketFacts:
     )
 
 
+def reprint_answer(entry_id: int) -> Outcome:
+    """What a staff reprint answers, kept with its Idempotency-Key (http/requests.py
+    write): a retry gets it back and nothing prints twice. Refused (404) as the ticket
+    is unknown; no event, since the printer's outcome is the news."""
+    facts = ticket_facts(entry_id, None)
+    return Outcome({"entry_id": entry_id, "ticket": facts.ticket, "print": {"status": "queued"}})
+
+
 def test_facts(url: str) -> TicketFacts:
     """The owner's test ticket: the first shop's name and language, a sample code,
     and a QR code of /join (that one is real and harmless to scan)."""
