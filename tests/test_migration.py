@@ -185,10 +185,11 @@ def test_server_upgrades_a_v1_database_in_place(tmp_path: Path) -> None:
     assert query(path, "PRAGMA integrity_check") == [("ok",)]
     assert query(path, "PRAGMA foreign_key_check") == []
     # Old rows are all still there, unchanged; v6 gave each ticket no service, no
-    # priority and no estimate told at join (none was kept then); v7 no close reason.
+    # priority and no estimate told at join (none was kept then); v9 no close reason;
+    # v12 never called again.
     upgraded = query(path, "SELECT * FROM queue_entry WHERE id <= 2 ORDER BY id")
     assert [row[: len(old_entries[0])] for row in upgraded] == old_entries
-    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None, None)] * 2
+    assert [row[len(old_entries[0]) :] for row in upgraded] == [(None, 0, None, None, None)] * 2
     # event_topic was back-filled from the old events' JSON topics, and new events
     # are indexed as they are written.
     expected = {(topic, seq) for seq, topics in old_events for topic in orjson.loads(topics)}
@@ -463,4 +464,30 @@ def test_v11_reports_old_tickets_through_the_new_index(tmp_path: Path) -> None:
         "WHERE shop_id = 1 AND ticket_day BETWEEN '2026-01-01' AND '2026-03-31'",
     )
     assert "COVERING INDEX queue_entry_report" in plan[0][-1]
+    assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))
+
+
+def test_v12_keeps_when_a_ticket_was_called_again(tmp_path: Path) -> None:
+    """Step 12 (`announced_at`) on a v11 file: tickets from before were never called
+    again (null), a call again of one kept from before is stored and shown in the
+    queue body, and the schema is a fresh one's."""
+    data_dir = tmp_path / "data"
+    path = build_version(data_dir, 11)
+    assert "announced_at" not in [c[0] for c in schema_of(path)["queue_entry"]["columns"]]
+    srv = Server(data_dir).start()
+    try:
+        staff = srv.client()
+        staff.token = V1_STAFF_TOKEN
+        queue = staff.get("/api/v1/shops/1/queue").body
+        assert [e["announced_at"] for e in queue["queue_items"]] == [None]
+        ada = queue["queue_items"][0]["id"]  # the v1 fixture's Ada, still waiting
+        assert staff.patch(f"/api/v1/queue/{ada}", {"status": "CALLED"}).status == 200
+        again = staff.post(f"/api/v1/queue/{ada}/announce")
+        assert again.status == 200 and again.body["announced_at"], again.body
+        shown = staff.get("/api/v1/shops/1/queue").body["queue_items"]
+        assert [e["announced_at"] for e in shown] == [again.body["announced_at"]]
+        assert srv.stop() == 0
+    finally:
+        srv.kill()
+    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert schema_of(path) == schema_of(fresh_database(tmp_path / "new"))

@@ -14,6 +14,8 @@ tests/test_pages_kiosk_display.py. Waits are conditions with timeouts, never sle
 from __future__ import annotations
 
 import json
+import re
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,6 +151,89 @@ def test_call_again_repeats_the_call_on_the_tv_and_back_to_line_is_its_own_butto
     assert len(spoken(tv)) == 2
     assert tv.look()["active"] is False
     assert pages.problems(staff, tv.page) == {}
+
+
+class DroppingTv:
+    """A TV whose queue socket goes through the test (Playwright's WebSocket routing):
+    what the server sends can be dropped, as a Wi-Fi drop loses it, and the socket then
+    cut so the page reconnects and catches up from a fresh queue body."""
+
+    def __init__(self, pages: Pages, shop: Shop, *, refuse: bool) -> None:
+        self.dropping = False
+        self.dropped: list[str] = []
+        self.routes: list = []
+        ctx = pages.context("tv")
+        ctx.route_web_socket(re.compile(r"/ws/queue/"), self._route)
+        self.refuse = refuse  # every socket refused: the page falls back to polling
+        page = pages.open(
+            f"/display?shop={shop.id}", context=ctx, init_script=AUDIO_SPY, wait_live=False
+        )
+        self.tv = Untouched(page)
+        # Polling begins after a few refused sockets (SPEC §8); a customer screen says so
+        # only in `data-quiet-polling` (web/lib/live.js).
+        self.tv.wait(
+            "Number(document.documentElement.dataset.updates) > 0"
+            + (" && document.documentElement.dataset.quietPolling === 'yes'" if refuse else ""),
+            30_000,
+        )
+
+    def until(self, predicate, what: str, timeout_s: float = 10) -> None:
+        """Wait for a condition on what the route saw. Playwright hands the test the
+        routed socket's messages only while the test is inside a Playwright call, so
+        the wait is one, in short steps, until the condition holds."""
+        deadline = time.monotonic() + timeout_s
+        while not predicate():
+            assert time.monotonic() < deadline, f"{what}: not within {timeout_s} s"
+            self.tv.page.wait_for_timeout(25)
+
+    def _route(self, ws) -> None:
+        if self.refuse:
+            ws.close(code=1011)
+            return
+        server = ws.connect_to_server()
+        server.on_message(self._from_server(ws))
+        ws.on_message(lambda message: server.send(message))
+        self.routes.append(ws)
+
+    def _from_server(self, ws):
+        def forward(message) -> None:
+            if self.dropping:
+                self.dropped.append(message if isinstance(message, str) else message.decode())
+            else:
+                ws.send(message)
+
+        return forward
+
+
+@pytest.mark.parametrize("missed_by", ["polling", "a_wifi_drop"])
+def test_a_tv_that_missed_the_moment_still_calls_again(server, pages, missed_by):
+    """Call again is kept on the ticket (`announced_at`), so a TV that only polls, or
+    whose socket lost the moment, repeats the call from the next queue body it gets."""
+    shop = new_shop(server, ("Sam Shears",))
+    (sam,) = shop.providers
+    entry = shop.join("Cleo Cole")
+    tv = DroppingTv(pages, shop, refuse=missed_by == "polling")
+    called = shop.staff.post(f"/api/v1/shops/{shop.id}/queue/call-next", {"provider_id": sam["id"]})
+    assert called.status == 200, called.body
+    first = wait_spoken(tv.tv, 1)
+    if missed_by == "a_wifi_drop":
+        tv.dropping = True
+    again = shop.staff.post(f"/api/v1/queue/{entry['id']}/announce")
+    assert again.status == 200, again.body
+    if missed_by == "a_wifi_drop":
+        # The update that said so is lost; then the socket goes, and the page reconnects.
+        tv.until(lambda: any('"announced_at":"' in m for m in tv.dropped), "the lost update")
+        assert len(spoken(tv.tv)) == 1
+        tv.dropping = False
+        tv.routes[-1].close(code=1011)
+    said = wait_spoken(tv.tv, 2)
+    assert said == first * 2
+    assert first == [f"Ticket {spoken_ticket(entry['ticket'])}, Cleo C., Sam Shears"]
+    assert banner(tv.tv)["ticket"] == entry["ticket"]
+    # Later bodies (the next poll, or a change) carry the same time: no third call.
+    later = shop.join("Dan Later")
+    tv.tv.wait(f"Number(document.documentElement.dataset.seq) >= {later['seq']}")
+    assert len(spoken(tv.tv)) == 2
 
 
 # Each row's ⋯ button in the viewport: is it the topmost element at its centre (nothing

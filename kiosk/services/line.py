@@ -252,6 +252,7 @@ def new_entry(
         "priority": priority,
         "estimated_wait_at_join": told,
         "close_reason": None,
+        "announced_at": None,
         "estimated_wait_minutes": told,
         "estimated_wait_range": range_of(wait),
     }
@@ -277,8 +278,10 @@ def transition(shop: Shop, entry: QueueEntry, target: str) -> tuple[list[int], A
     if target == CHECKED_IN:  # recall: back in line, at the front
         moved = _put_at_front(shop, entry)
         entry.called_at = None
+        entry.announced_at = None
     elif target == CALLED:
         entry.called_at = now
+        entry.announced_at = None  # a new call: no "again" of it yet
     elif target == IN_SERVICE:
         entry.started_at = now
     else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain import tickets
+from kiosk.domain.clock import stamp
 from kiosk.domain.errors import Conflict, InvalidField, NotFound, StaleVersion
 from kiosk.domain.line_order import FIRST
 from kiosk.domain.tickets import CALLED, CHECKED_IN, OPEN
@@ -316,8 +317,10 @@ def leave_by_claim(ctx: Ctx, claim: str) -> Outcome:
 def announce(ctx: Ctx, entry_id: int) -> Outcome:
     """Call again (SPEC §9): every display repeats the call-out of a CALLED ticket.
 
-    Nothing about the ticket or the line changes, so the queue's version stays: the
-    event itself is the news, and the shop queue sockets carry it to the TVs."""
+    The line does not change, so the queue's version stays. The ticket keeps when it
+    was called again (`announced_at`), so a TV that missed the event (offline, or
+    polling) repeats the call as its next queue body shows the new time; shop queue
+    sockets also carry the event itself as `announced` (seed 000 clients)."""
     entry = entry_by_id(entry_id)
     if entry.status != CALLED:
         raise Conflict(
@@ -325,6 +328,8 @@ def announce(ctx: Ctx, entry_id: int) -> Outcome:
             {"status": entry.status, "allowed": [CALLED]},
         )
     shop = get_shop(entry.shop_id)
+    entry.announced_at = stamp(shop)
+    entry.save()
     body = entries_in_full(shop, [entry.id])[0]
     event = append_event(
         ctx,

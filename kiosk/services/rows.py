@@ -69,6 +69,7 @@ def entry_dict(e: QueueEntry, wait: Estimate | None, phone: str | None = None) -
         "priority": bool(e.priority),
         "estimated_wait_at_join": e.estimated_wait_at_join,
         "close_reason": e.close_reason,
+        "announced_at": e.announced_at,
         "estimated_wait_minutes": wait.minutes if wait else None,
         "estimated_wait_range": range_of(wait),
     }
@@ -165,12 +166,13 @@ _ENTRY_KEYS = (
     "priority",
     "estimated_wait_at_join",
     "close_reason",
+    "announced_at",
 )
 _ENTRY_SELECT = (
     "SELECT e.id, e.shop_id, e.provider_id, e.customer_id, e.full_name, c.phone, e.ticket, "
     "e.position_in_queue, e.status, e.source, e.appointment_id, e.checked_in_at, e.called_at, "
     "e.started_at, e.completed_at, e.service_id, e.priority, e.estimated_wait_at_join, "
-    "e.close_reason "
+    "e.close_reason, e.announced_at "
     "FROM queue_entry AS e JOIN customer AS c ON c.id = e.customer_id"
 )
 

@@ -132,6 +132,9 @@ class QueueEntry(BaseModel):
     estimated_wait_at_join = IntegerField(null=True)
     # "day_closed" when the next day's opening closed it (SPEC §11); null otherwise.
     close_reason = TextField(null=True)
+    # When staff last pressed "Call again" (SPEC §9): in every queue body, so a TV that
+    # was offline or polling at that moment still repeats the call when it catches up.
+    announced_at = TextField(null=True)
 
     class Meta:
         indexes = (

@@ -25,7 +25,7 @@ PRAGMAS = {
     "cache_size": -16000,
 }
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Each step upgrades from version N-1 to N. Steps are frozen SQL, never the current
 # models, so an old shop's file upgrades the same way however the models evolve.
@@ -147,6 +147,11 @@ MIGRATIONS: dict[int, list[str]] = {
         'CREATE INDEX IF NOT EXISTS "queue_entry_report" ON "queue_entry" ("shop_id", '
         '"ticket_day", "status", "provider_id", "service_id", "checked_in_at", "called_at", '
         '"started_at", "completed_at", "estimated_wait_at_join", "close_reason")',
+    ],
+    # v12: when a ticket was last called again, carried in every queue body, so a TV
+    # that missed the moment (a Wi-Fi drop, polling) repeats the call as it catches up.
+    12: [
+        'ALTER TABLE "queue_entry" ADD COLUMN "announced_at" TEXT',
     ],
 }
 

@@ -37,6 +37,7 @@ const state = {
   services: null,          // Map id -> service, when the shop has a choice of them (else null)
   lastSeq: -1,
   statuses: null,          // Map id -> status of the previous snapshot (null before the first)
+  calledAgain: new Map(),  // Map id -> announced_at of the previous snapshot
   started: Date.now(),
   updates: 0,              // queue bodies rendered (a counter, for tests and curiosity)
 };
@@ -187,19 +188,33 @@ const MAX_PENDING = 5;
 let speaking = false;
 let callTimer = null;
 
+// A call is a ticket that became CALLED since the last body; a call again (SPEC §9) is a
+// CALLED ticket whose `announced_at` moved. Both are read from whole bodies, so a TV that
+// missed the moment (a Wi-Fi drop, or polling) still calls when it catches up, unless
+// that was long ago.
 function detectCalls(q) {
   const items = Array.isArray(q.queue_items) ? q.queue_items : [];
   const next = new Map();
-  for (const e of items) next.set(e.id, e.status);
+  const again = new Map();
+  for (const e of items) {
+    next.set(e.id, e.status);
+    if (e.announced_at) again.set(e.id, e.announced_at);
+  }
   const previous = state.statuses;
+  const previousAgain = state.calledAgain;
   state.statuses = next;
+  state.calledAgain = again;
   if (previous === null) return;  // first snapshot after loading: nothing "just happened"
   const now = Date.now();
+  const recent = (at) => {
+    const when = Date.parse(at || '');
+    return !Number.isFinite(when) || now - when <= RECENT_CALL_MS;  // old news after a long outage
+  };
   for (const e of items) {
-    if (e.status !== 'CALLED' || previous.get(e.id) === 'CALLED') continue;
-    const calledAt = Date.parse(e.called_at || '');
-    if (Number.isFinite(calledAt) && now - calledAt > RECENT_CALL_MS) continue;  // old news after a long outage
-    announce(e);
+    if (e.status !== 'CALLED') continue;
+    const called = previous.get(e.id) !== 'CALLED' && recent(e.called_at);
+    const calledAgain = !!e.announced_at && previousAgain.get(e.id) !== e.announced_at && recent(e.announced_at);
+    if (called || calledAgain) announce(e);
   }
 }
 
@@ -261,15 +276,6 @@ function spokenText(a) {
     ? (name ? 'display.callout.spokenName' : 'display.callout.spoken')
     : (name ? 'display.callout.spokenNameDesk' : 'display.callout.spokenDesk');
   return t(key, { ticket: spokenTicket(a.ticket), name, provider: a.where || '' });
-}
-
-// ------------------------------------------------------------ call again (SPEC §9)
-// Staff pressed "Call again": the queue_update that follows lists the ticket under
-// `announced` (once). The TV shows and says it again, the same way as the first call.
-function announceAgain(q) {
-  for (const e of Array.isArray(q.announced) ? q.announced : []) {
-    if (stillCalled(e.id) && !announcements.some((a) => a.id === e.id)) announce(e);
-  }
 }
 
 // ------------------------------------------------------------ voices
@@ -412,7 +418,6 @@ function onQueue(q) {
   learnServices(q);
   render(q);
   detectCalls(q);
-  announceAgain(q);
   paintCall();
   state.updates += 1;
   document.documentElement.dataset.seq = String(state.lastSeq);
