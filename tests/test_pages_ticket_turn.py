@@ -92,6 +92,12 @@ def test_the_phone_says_youre_next_then_your_turn_and_chimes(pages, server):
     assert size >= 30
     shot(page, "ticket-phone-your-turn")
 
+    # Staff call again: the phone buzzes and chimes once more.
+    assert staff.post(f"/api/v1/queue/{mine['id']}/announce").status == 200
+    wait_recorded(page, "vibrate:", 5)
+    wait_recorded(page, "tone:", 6)
+    assert page.get_attribute("html", "data-turn") == "called"
+
     assert staff.patch(f"/api/v1/queue/{mine['id']}", {"status": "IN_SERVICE"}).status == 200
     page.wait_for_function("() => !document.documentElement.dataset.turn", timeout=5000)
     assert pages.problems(page) == {}

@@ -121,7 +121,11 @@ function render(t) {
   const alert = $('alert');
   const where = t.provider_name ? say('ticket.alert.goTo', { provider: isolate(t.provider_name) }) : say('ticket.alert.desk');
   let kind = null; let title = ''; let sub = '';
-  if (t.status === 'CALLED') { kind = 'called'; title = say('ticket.alert.called'); sub = where; buzz('called', [300, 120, 300, 120, 600]); }
+  if (t.status === 'CALLED') {
+    kind = 'called'; title = say('ticket.alert.called'); sub = where;
+    // Once per call, and once more each time staff call again (SPEC §9).
+    buzz(`called:${t.called_at || ''}:${t.announced_at || ''}`, [300, 120, 300, 120, 600]);
+  }
   else if (t.status === 'IN_SERVICE') { kind = 'done'; title = say('ticket.alert.inService'); }
   else if (t.status === 'COMPLETED') { kind = 'done'; title = say('ticket.alert.completed'); }
   else if (t.status === 'LEFT' || t.status === 'CANCELLED') { kind = 'closed'; title = say('ticket.alert.left'); sub = say('ticket.alert.leftHint'); }
@@ -174,7 +178,7 @@ function onQueue(q) {
   // which also names the provider. Otherwise the snapshot has all we show.
   if (!mine || mine.status !== t.status || mine.provider_id !== t.provider_id) { fetchTicket(); return; }
   render({ ...t, position_in_queue: mine.position_in_queue, estimated_wait_minutes: mine.estimated_wait_minutes,
-    estimated_wait_range: mine.estimated_wait_range, service_id: mine.service_id });
+    estimated_wait_range: mine.estimated_wait_range, service_id: mine.service_id, announced_at: mine.announced_at });
 }
 
 function startLive(shop) {
