@@ -131,6 +131,9 @@ def test_closed_screens_open_by_themselves_at_the_opening(server, pages):
         "Closed — we open at 9:00 AM.",
     ]
     assert kiosk.locator("#go-join").is_hidden() and phone.locator("#join-form").is_hidden()
+    # Nothing invites anyone in: no "No wait right now", and no join code on the TV.
+    assert texts(kiosk, "#line-info") == texts(phone, "#line-info") == [""]
+    assert texts(tv, "#wait-line") == [""] and tv.locator("#join-code").is_hidden()
     clock = tv.get_attribute("#clock", "data-server-time")
     assert clock < "2026-12-02T09:00:00", f"set-up ran past the opening ({clock})"
     shot(kiosk, "hours-closed-kiosk-tablet")
@@ -142,6 +145,9 @@ def test_closed_screens_open_by_themselves_at_the_opening(server, pages):
     phone.wait_for_selector("#s-join:not([hidden])", timeout=10_000)
     tv.wait_for_selector("#closed-note", state="hidden", timeout=10_000)
     assert kiosk.get_attribute("#clock", "data-server-time") >= "2026-12-02T09:00:00"
+    assert texts(kiosk, "#line-info") == texts(phone, "#line-info") == ["No wait right now"]
+    assert texts(tv, "#wait-line") == ["No wait right now"]
+    tv.wait_for_selector("#join-code svg", timeout=10_000)
     # And the kiosk takes a ticket again.
     kiosk.click("#go-join")
     kiosk.fill("#j-name", "Early Eve")

@@ -5,6 +5,7 @@ import { apiFetch, param } from '/lib/api.js';
 import { qrSvg } from '/lib/qr.js';
 import { $, setText } from '/lib/ui.js';
 import { t } from '/lib/i18n.js';
+import { joinsClosed } from '/lib/hours.js';
 
 let joinUrl = null;
 let selfCheckIn = true;
@@ -20,9 +21,10 @@ export async function loadJoinCode(shop) {
   paintJoinCode();
 }
 
-/** With each queue body: the code is offered only while phones may join (§9). */
-export function followSelfCheckIn(display) {
-  const allowed = !(display && display.self_checkin === false);
+/** With each queue body: the code is offered only while phones may join: self check-in
+ * on (§9) and the door open, not closed or past the last-join time (§11). */
+export function followSelfCheckIn(q) {
+  const allowed = !(q.display && q.display.self_checkin === false) && !joinsClosed(q);
   if (allowed !== selfCheckIn) { selfCheckIn = allowed; paintJoinCode(); }
 }
 

@@ -8,6 +8,7 @@ import { learnClock, mountClock } from '/lib/clock.js';
 import { followSelfCheckIn, loadJoinCode, paintJoinCode } from './join-code.js';
 import { arrange, fitTexts } from './layout.js';
 import { orderDesks, paintClosed, paintDuty } from './hours.js';
+import { joinsClosed } from '/lib/hours.js';
 import { $, h, setText, syncList, spokenTicket, firstNameInitial } from '/lib/ui.js';
 import {
   LANGUAGES, direction, formatNumber, language, locale, onChange, startForShop, supported, t, use, useKind,
@@ -162,7 +163,8 @@ function render(q) {
   paintWaiting(waiting.length);
   const last = waiting[waiting.length - 1];
   const longest = last ? Math.max(last.estimated_wait_minutes || 0, (last.estimated_wait_range || [0, 0])[1] || 0) : 0;
-  setText($('wait-line'), !waiting.length ? t('display.wait.none')
+  // "No wait right now" would invite people in while the door is shut: then it says nothing.
+  setText($('wait-line'), !waiting.length ? (joinsClosed(q) ? '' : t('display.wait.none'))
     : longest > 0 ? t('display.wait.line', { wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) })
       : t('display.wait.short'));
   paintClosed(q);
@@ -407,7 +409,7 @@ function tick() {
 function onQueue(q) {
   if (!q || q.type !== 'queue_update') return;
   if (q.display) ownerDisplay = q.display;
-  followSelfCheckIn(q.display);
+  followSelfCheckIn(q);
   if (typeof q.seq === 'number' && q.seq < state.lastSeq) return;  // an older body (poll vs socket)
   if (typeof q.seq === 'number') state.lastSeq = q.seq;
   // The owner changed the shop's language: the TV follows at once (a ?lang= stays).

@@ -41,9 +41,10 @@ function paint() {
   if (q) {
     const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
     const last = waiting[waiting.length - 1];
+    // "No wait right now" would invite people in while the door is shut: then it says nothing.
     setText($('line-info'), last ? t('kiosk.line.waiting', { count: waiting.length,
       wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) })
-      : t('kiosk.line.none'));
+      : joinsClosed(q) ? '' : t('kiosk.line.none'));
   }
   const why = whyNot();
   const screen = !q && !state.refused ? 's-wait' : why ? 's-closed' : 's-join';

@@ -11,7 +11,7 @@ import { atLeast, whoAmI } from '/lib/auth.js';
 import { learnClock, mountClock } from '/lib/clock.js';
 import { isolate, joinForm, languageSwitch, visitLanguage } from '/lib/join-form.js';
 import { customerWait } from '/lib/waits.js';
-import { closedWords, drawClosedCard, paintClosedCard } from '/lib/hours.js';
+import { closedWords, drawClosedCard, joinsClosed, paintClosedCard } from '/lib/hours.js';
 import { placementSentence } from './placement.js';
 import { choosable, serviceName, servicesOf } from '/lib/services.js';
 import { onChange, startForShop, supported, t, use, language } from '/lib/i18n.js';
@@ -130,7 +130,8 @@ function paintLine() {
   if (!q) return;
   if (q.shop_name) { setText($('shop-name'), q.shop_name); document.title = t('kiosk.titleShop', { shop: q.shop_name }); }
   const waiting = (q.queue_items || []).filter((e) => e.status === 'CHECKED_IN');
-  if (!waiting.length) { setText($('line-info'), t('kiosk.line.none')); return; }
+  // "No wait right now" would invite people in while the door is shut: then it says nothing.
+  if (!waiting.length) { setText($('line-info'), joinsClosed(q) ? '' : t('kiosk.line.none')); return; }
   const last = waiting.reduce((a, b) => ((b.position_in_queue || 0) > (a.position_in_queue || 0) ? b : a));
   setText($('line-info'), t('kiosk.line.waiting', { count: waiting.length,
     wait: customerWait(last.estimated_wait_minutes, last.estimated_wait_range) }));
