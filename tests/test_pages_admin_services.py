@@ -237,15 +237,21 @@ def test_the_owner_sets_the_order_of_the_line(server, pages, size, lang):
         else:
             toast_says(admin, "Wählen Sie 1 bis 10 normale Nummern")
         assert settings(shop)["priority_rule"] == "ratio:3"
-        admin.locator('input[name="priority_rule"][value="first"]').check()
+        # Clicked, not .check(): each switch saves at once, and an earlier save's answer
+        # may still redraw the panel just after the click; what counts is what is saved.
+        admin.locator('input[name="priority_rule"][value="first"]').click()
         wait_until(lambda: settings(shop)["priority_rule"] == "first", timeout=5, message="first")
+        admin.wait_for_function(
+            "() => document.querySelector('input[name=priority_rule][value=first]').checked"
+        )
 
         # Priority at the desk tablet: the switch, and the kiosk follows.
         kiosk = open_kiosk(pages, shop)
         kiosk.click("#go-join")
         assert kiosk.locator("#j-prio-box").is_hidden()
-        admin.locator("#set-prio-kiosk").check()
+        admin.locator("#set-prio-kiosk").click()
         wait_until(lambda: settings(shop)["priority_at_kiosk"] is True, timeout=5, message="on")
+        admin.wait_for_function("() => document.getElementById('set-prio-kiosk').checked")
         kiosk.locator("#j-prio-box").wait_for(timeout=5000)
 
         # Appointment grace.
