@@ -482,9 +482,14 @@ def test_settings_switches_reach_the_server(owner, pages):
         )
         refused = owner.client().post("/api/v1/shops/1/queue", {"full_name": "Phone Person"})
         assert refused.status == 401 and "switched off" in refused.body["error"]["message"]
-        admin.check('input[name="display_names"][value="ticket"]')
+        # Clicked, not .check(): the switch above saves at once, and its answer may
+        # redraw the panel just after this click; what counts is what is saved.
+        admin.click('input[name="display_names"][value="ticket"]')
         wait_until(
             lambda: settings()["display_names"] == "ticket", timeout=5, message="ticket only"
+        )
+        admin.wait_for_function(
+            "() => document.querySelector('input[name=display_names][value=ticket]').checked"
         )
         admin.click("#set-voice")
         wait_until(lambda: settings()["display_voice"] is False, timeout=5, message="voice off")
