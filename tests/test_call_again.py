@@ -61,7 +61,12 @@ async def test_call_again_writes_one_event_and_changes_no_status(server):
 
     after = await ok(server, "GET", f"{API}/shops/{sid}/queue")
     assert after["version"] == before["version"]  # the line did not change
-    assert after["queue_items"] == before["queue_items"]
+    # The ticket only keeps when it was called again (a TV that missed the moment
+    # reads it from any later body); nothing else about it moved.
+    [was], [now] = before["queue_items"], after["queue_items"]
+    assert was["announced_at"] is None and now["announced_at"] == resp.body["announced_at"]
+    assert now["announced_at"] >= now["called_at"]
+    assert {**now, "announced_at": None} == was
     logged = await audit_since(server, before["seq"])
     assert [(e["seq"], e["type"]) for e in logged] == [(seq, "queue_announced")], logged
     assert logged[0]["actor"]["role"] == "staff" and logged[0]["shop_id"] == sid
