@@ -15,6 +15,7 @@ import { refreshProviders } from "./providers.js";
 import { refreshServices } from "./services.js";
 import { loadAudit } from "./audit.js";
 import { loadDemo } from "./real.js";
+import { refreshWebhooksAfterChange } from "./webhooks.js";
 import { learnClock, mountClock } from "/lib/clock.js";
 import "./pairing.js";
 import { startForShop, t, useKind } from "/lib/i18n.js";
@@ -68,6 +69,7 @@ export async function showAdmin(me) {
       learnClock(m.timestamp);
       useKind(m.kind);
       refreshSoon();
+      refreshWebhooksAfterChange();
     };
     live = new LiveSocket({
       url: `/ws/queue/${SHOP}`,

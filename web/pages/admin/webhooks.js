@@ -7,9 +7,19 @@ import { t } from "/lib/i18n.js";
 import { A, act, ago, confirmed, redrawOnChange } from "./common.js";
 
 const REFRESH_MS = 15000;
+// A change in the shop is what webhooks deliver, and the outbox is read every second:
+// look again this long after one, so its outcome shows in seconds, not at the next round.
+const AFTER_CHANGE_MS = 2500;
 let hooks = [];
 let eventTypes = [];
 let timer = null;
+let afterChange = null;
+
+export function refreshWebhooksAfterChange() {
+  if (!timer || !hooks.length) return;
+  clearTimeout(afterChange);
+  afterChange = setTimeout(() => { if (!document.hidden) loadWebhooks(); }, AFTER_CHANGE_MS);
+}
 
 export async function loadWebhooks() {
   let answer;
