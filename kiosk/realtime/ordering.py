@@ -63,10 +63,6 @@ class SeqOrder:
     def forget(self, conn: Conn) -> None:
         self._waiting.pop(conn, None)
 
-    @property
-    def waiting(self) -> int:
-        return sum(len(w) for w in self._waiting.values())
-
     def _drain(self, conn: Conn, waiting: list[tuple[float, int, str, Message]]) -> None:
         while waiting and (conn.closed or not self._blocked(conn, waiting[0][3], waiting[0][2])):
             message = waiting.pop(0)[3]
